@@ -1,0 +1,12 @@
+from django.conf import settings
+
+from .models import Section
+
+
+def site(request):
+    """The masthead and navigation every public page shows."""
+    return {
+        "site_name": settings.NEWSROOM_NAME,
+        "site_tagline": settings.NEWSROOM_TAGLINE,
+        "nav_sections": Section.objects.all(),
+    }
