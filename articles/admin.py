@@ -57,6 +57,7 @@ class QuoteInline(admin.TabularInline):
 class SectionAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "position", "story_count"]
     list_editable = ["position"]
+    ordering = ["position", "name"]
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}
 
@@ -74,6 +75,7 @@ class AuthorAdmin(admin.ModelAdmin):
     list_filter = [("user", admin.EmptyFieldListFilter)]
     search_fields = ["name", "job_title", "user__username"]
     list_select_related = ["user"]
+    ordering = ["name"]
     prepopulated_fields = {"slug": ["name"]}
     raw_id_fields = ["user"]
 
@@ -90,6 +92,7 @@ class SourceAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "role", "organisation", "confidential", "quote_count"]
     list_filter = ["kind", "confidential"]
     search_fields = ["name", "aliases", "organisation", "role", "public_label"]
+    ordering = ["name"]
     readonly_fields = ["created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["name", "kind", ("role", "organisation"), "aliases"]}),

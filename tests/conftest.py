@@ -5,6 +5,8 @@ import pytest
 def _isolated_site(settings, tmp_path):
     """Uploads go to a throwaway folder; static files need no collectstatic; caches start empty."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STATIC_ROOT.mkdir()
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

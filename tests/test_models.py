@@ -109,7 +109,9 @@ def test_one_author_appears_once_per_role():
 
 
 def test_confidential_source_shows_only_its_public_label():
-    source = make_source(name="Eva Brandt", role="deputy director", confidential=True, public_label="a senior official")
+    source = make_source(
+        name="Eva Brandt", role="deputy director", confidential=True, public_label="a senior official"
+    )
 
     assert source.public_name == "a senior official"
     assert source.public_description == ""

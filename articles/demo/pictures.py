@@ -108,7 +108,9 @@ def draw_scene(scene, seed):
             draw.line((0, row, WIDTH, row + rng.randint(-20, 20)), fill=_shade(ground, 0.8), width=5)
     elif scene == "interior":
         for lx in range(120, WIDTH, 360):
-            draw.rectangle((lx, 120, lx + 200, horizon - 60), fill=(250, 245, 225), outline=_shade(ground, 0.7), width=8)
+            draw.rectangle(
+                (lx, 120, lx + 200, horizon - 60), fill=(250, 245, 225), outline=_shade(ground, 0.7), width=8
+            )
 
     return image.filter(ImageFilter.GaussianBlur(radius=1.2))
 

@@ -23,6 +23,4 @@ class Command(BaseCommand):
                 f"{result.images} photos drawn."
             )
         )
-        self.stdout.write(
-            f"Log in at /admin/ as “{demo.EDITOR_USERNAME}” with password: {result.editor_password}"
-        )
+        self.stdout.write(f"Log in at /admin/ as “{demo.EDITOR_USERNAME}” with password: {result.editor_password}")
