@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Prefetch, Q
@@ -8,6 +10,10 @@ from django.utils.text import slugify
 from taggit.managers import TaggableManager
 
 from .sanitize import clean_html
+
+# Saves within this time of publication (typo fixes, the publishing save
+# itself) don't earn an "Updated" line on the story.
+UPDATE_NOTICE_AFTER = timedelta(minutes=15)
 
 
 class Section(models.Model):
@@ -344,6 +350,11 @@ class Article(models.Model):
     @property
     def is_embargoed(self):
         return self.embargo_until is not None and self.embargo_until > timezone.now()
+
+    @property
+    def was_updated(self):
+        """True when the story was edited well after it went out (worth telling readers)."""
+        return bool(self.published_at and self.updated_at - self.published_at > UPDATE_NOTICE_AFTER)
 
     @cached_property
     def lead_image(self):

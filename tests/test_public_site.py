@@ -237,3 +237,11 @@ def test_public_page_query_count_does_not_grow_with_stories(client, page, django
     assert response.status_code == 200
     if page != "article":
         assert len(response.context["articles"]) == 9
+
+
+def test_article_page_says_updated_only_when_edited_well_after_publication(client):
+    edited_later = make_article(published_at=timezone.now() - 2 * HOUR)  # saved now, two hours on
+    just_out = make_article(published_at=timezone.now())
+
+    assert "Updated" in client.get(edited_later.get_absolute_url()).text
+    assert "Updated" not in client.get(just_out.get_absolute_url()).text
