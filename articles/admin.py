@@ -114,7 +114,7 @@ class SourceAdmin(admin.ModelAdmin):
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
-    list_display = ["headline", "section", "status", "bylines_display", "published_at", "updated_at"]
+    list_display = ["headline", "section", "state", "is_live", "bylines_display", "published_at", "updated_at"]
     list_filter = ["status", "section", "published_at"]
     search_fields = ["headline", "standfirst", "slug", "import_id"]
     date_hierarchy = "published_at"
@@ -135,6 +135,14 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_bylines()
+
+    @admin.display(description="Status", ordering="status")
+    def state(self, obj):
+        return obj.state_label
+
+    @admin.display(description="Public", boolean=True)
+    def is_live(self, obj):
+        return obj.is_live()
 
     @admin.display(description="Byline")
     def bylines_display(self, obj):

@@ -340,6 +340,16 @@ class Article(models.Model):
         )
 
     @property
+    def state_label(self):
+        """The status as the desk thinks of it: a published story may still be scheduled or embargoed."""
+        if self.status == self.Status.PUBLISHED:
+            if self.is_embargoed:
+                return "Embargoed"
+            if self.is_scheduled:
+                return "Scheduled"
+        return self.get_status_display()
+
+    @property
     def is_scheduled(self):
         return (
             self.status == self.Status.PUBLISHED

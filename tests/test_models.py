@@ -168,3 +168,16 @@ def test_caption_awaiting_its_photo_is_not_public():
 
     assert list(ImageCaption.objects.public()) == [shown]
     assert waiting not in ImageCaption.objects.public()
+
+
+@pytest.mark.parametrize(
+    ("fields", "label"),
+    [
+        ({"status": "published", "published_at": NOW - HOUR}, "Published"),
+        ({"status": "published", "published_at": NOW + HOUR}, "Scheduled"),
+        ({"status": "published", "published_at": NOW - HOUR, "embargo_until": NOW + HOUR}, "Embargoed"),
+        ({"status": "returned", "published_at": None}, "Returned to reporter"),
+    ],
+)
+def test_state_label_tells_scheduled_and_embargoed_stories_apart(fields, label):
+    assert make_article(**fields).state_label == label

@@ -126,3 +126,10 @@ def test_sqlite_file_database_opens_in_wal_mode_with_foreign_keys(tmp_path):
 @pytest.mark.django_db
 def test_models_and_migrations_agree():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_templates_fail_on_unknown_variables_during_tests():
+    from django.template import Context, Template
+
+    with pytest.raises(pytest.fail.Exception, match="Undefined template variable 'article.headlin'"):
+        Template("{{ article.headlin }}").render(Context({"article": object()}))
