@@ -1,0 +1,81 @@
+"""Photos with their caption, credit and alt text."""
+
+from django.db import models
+from django.db.models import Q
+
+
+class ImageCaptionQuerySet(models.QuerySet):
+    def public(self):
+        """Images readers may see: a caption still waiting for its photo is never shown."""
+        return self.exclude(image="")
+
+
+class ImageCaption(models.Model):
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(
+        upload_to="images/%Y/%m/",
+        blank=True,
+        width_field="width",
+        height_field="height",
+        help_text="JPEG, PNG or WebP. Leave empty while the photo is awaited; the caption is then kept but "
+        "nothing is shown to readers.",
+    )
+    caption = models.TextField(
+        help_text="What the picture shows, in a sentence, as printed under it. Do not repeat the credit."
+    )
+    credit = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Photographer and agency as the licence requires, e.g. “Jane Doe/Reuters”. "
+        "Required before publication.",
+    )
+    alt_text = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="What a reader who cannot see the picture needs to know: describe it, don't repeat the "
+        "caption. Required unless the picture is decorative.",
+    )
+    is_decorative = models.BooleanField(
+        "decorative",
+        default=False,
+        help_text="Tick only for a picture that adds no information; screen readers then skip it.",
+    )
+    photographer = models.CharField(max_length=200, blank=True)
+    usage_terms = models.TextField(
+        blank=True,
+        help_text="Licence or restrictions from the agency, e.g. “Editorial use only, no archive”.",
+    )
+    width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order within the story.")
+    is_lead = models.BooleanField(
+        "lead image",
+        default=False,
+        help_text="Shown at the top of the story and in lists and shares. One per story.",
+    )
+
+    objects = ImageCaptionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article"],
+                condition=Q(is_lead=True),
+                name="one_lead_image_per_article",
+                violation_error_message="A story has only one lead image.",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_decorative=True) | ~Q(alt_text="") | Q(image=""),
+                name="image_has_alt_text_unless_decorative",
+                violation_error_message="Describe the picture in the alt text, or mark it as decorative.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.caption[:80]
+
+    @property
+    def caption_line(self):
+        """“Caption — Credit”, as printed under the picture."""
+        return " — ".join(part for part in (self.caption, self.credit) if part)

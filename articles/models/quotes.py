@@ -1,0 +1,34 @@
+"""Who said what: a quotation in a story, attributed to a source."""
+
+from django.db import models
+
+from .sources import Source
+
+
+class Quote(models.Model):
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="quotes")
+    source = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        related_name="quotes",
+        help_text="Who said it. A confidential source appears to readers under its public label.",
+    )
+    text = models.TextField(help_text="The quoted words, without quotation marks.")
+    position = models.PositiveIntegerField(default=0, help_text="Order in which the quote appears in the story.")
+    is_pull_quote = models.BooleanField(
+        "pull quote",
+        default=False,
+        help_text="Show the quote set apart in large type within the story.",
+    )
+    context = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="Where or how it was said, e.g. “speaking at a press conference”.",
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["article", "position"], name="quote_article_position_idx")]
+
+    def __str__(self):
+        return f"{self.source.public_name}: “{self.text[:60]}”"
