@@ -91,3 +91,24 @@ def make_rich_article(section=None, tags=("harbour", "transport", "council"), **
     make_quote(article, is_pull_quote=False, position=2)
     make_quote(article, source=make_source(confidential=True, public_label="a senior official"), position=3)
     return article
+
+
+def make_user(role=None, **overrides):
+    """A staff account in one of the newsroom's roles ("Reporter", "Editor", "Chief editor")."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    username = overrides.pop("username", unique((role or "user").lower().replace(" ", "-")))
+    user = get_user_model().objects.create_user(username=username, password="pw", is_staff=True, **overrides)
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+def make_publishable(**overrides):
+    """A draft with everything publication needs: section, body, a byline, a credited lead photo."""
+    fields = {"status": Article.Status.DRAFT, "published_at": None}
+    article = make_article(**(fields | overrides))
+    add_byline(article)
+    make_image(article, is_lead=True)
+    return article

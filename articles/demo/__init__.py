@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -53,23 +54,25 @@ def body_html(paragraphs):
     return "\n".join(blocks)
 
 
-def publication_fields(story, now):
-    """Status and times for a story's demo ``state``, relative to ``now``."""
+def move_through_workflow(article, story, now):
+    """Take a freshly written demo story to its ``state`` through the desk's own verbs."""
     state = story["state"]
-    hours = story.get("hours_ago")
-    published_at = now - timedelta(hours=hours) if hours is not None else None
-    fields = {"published_at": published_at, "embargo_until": None, "withdrawal_notice": ""}
-    if state in {"published", "scheduled", "embargoed"}:
-        fields["status"] = Article.Status.PUBLISHED
-        if state == "embargoed":
-            fields["embargo_until"] = now + timedelta(hours=story["embargo_hours"])
-    elif state == "withdrawn":
-        fields["status"] = Article.Status.WITHDRAWN
-        fields["withdrawal_notice"] = story.get("withdrawal_notice", "")
-    else:
-        fields["status"] = Article.Status.DRAFT
-        fields["published_at"] = None
-    return fields
+    if state == "draft":
+        return
+    published_at = now - timedelta(hours=story["hours_ago"])
+    article.submit(comment="Filed for the demo.")
+    article.approve()
+    if state == "scheduled":
+        article.schedule(at=published_at)
+        return
+    if state == "embargoed":
+        article.embargo_until = now + timedelta(hours=story["embargo_hours"])
+        article.save(update_fields=["embargo_until"])
+    article.publish(at=published_at)
+    if state == "withdrawn":
+        article.withdrawal_notice = story.get("withdrawal_notice", "")
+        article.save(update_fields=["withdrawal_notice"])
+        article.withdraw(comment="Withdrawn in the demo: the report was wrong.")
 
 
 def demo_image_name(story_key, number):
@@ -96,6 +99,7 @@ def ensure_editor():
     editor.is_superuser = True
     editor.set_password(password)
     editor.save()
+    editor.groups.add(Group.objects.get(name="Chief editor"))
     return password
 
 
@@ -125,6 +129,7 @@ def load(content=None, now=None):
                 user.set_unusable_password()
                 user.is_staff = True
                 user.save()
+                user.groups.add(Group.objects.get(name="Reporter"))
         authors[data["slug"]], _ = Author.objects.get_or_create(
             slug=data["slug"],
             defaults={
@@ -164,7 +169,7 @@ def load(content=None, now=None):
             section=sections[story["section"]],
             import_origin=ORIGIN,
             import_id=story["key"],
-            **publication_fields(story, now),
+            created_by=authors[story["bylines"][0]["author"]].user if story.get("bylines") else None,
         )
         article.tags.set(story.get("tags", []))
         Byline.objects.bulk_create(
@@ -195,6 +200,8 @@ def load(content=None, now=None):
             )
             for position, data in enumerate(story.get("quotes", []))
         )
+        article.record_revision(comment="Demo story loaded.")
+        move_through_workflow(article, story, now)
         # A demo story reads as last touched when it went out, not when it was loaded.
         Article.objects.filter(pk=article.pk).update(updated_at=article.published_at or now)
         result.created += 1

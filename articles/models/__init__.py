@@ -1,7 +1,26 @@
-from .articles import Article, ArticleQuerySet, Byline
+from .articles import TRANSITIONS, Article, ArticleQuerySet, Byline, Transition, TransitionRefused, TransitionResult
+from .desk import ArticleEvent, ArticleRevision, Correction, ShareLink, SlugRedirect
 from .media import ImageCaption
 from .newsroom import Author, Section
 from .quotes import Quote
 from .sources import Source
 
-__all__ = ["Article", "ArticleQuerySet", "Author", "Byline", "ImageCaption", "Quote", "Section", "Source"]
+__all__ = [
+    "TRANSITIONS",
+    "Article",
+    "ArticleEvent",
+    "ArticleQuerySet",
+    "ArticleRevision",
+    "Author",
+    "Byline",
+    "Correction",
+    "ImageCaption",
+    "Quote",
+    "Section",
+    "ShareLink",
+    "SlugRedirect",
+    "Source",
+    "Transition",
+    "TransitionRefused",
+    "TransitionResult",
+]

@@ -1,9 +1,11 @@
 """The story, its bylines, the one public gate (``live()``) and the workflow."""
 
+from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db import models
-from django.db.models import Prefetch, Q
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import F, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -11,6 +13,7 @@ from django.utils.text import slugify
 from taggit.managers import TaggableManager
 
 from ..sanitize import clean_html
+from .desk import ArticleEvent, ArticleRevision, Correction, SlugRedirect
 from .media import ImageCaption
 from .newsroom import Author, Section
 from .quotes import Quote
@@ -78,8 +81,91 @@ class ArticleQuerySet(models.QuerySet):
             )
         )
 
+    def scheduled(self, now=None):
+        """Published stories whose publication time is still ahead."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__gt=now or timezone.now())
+
+    def embargoed(self, now=None):
+        return self.filter(embargo_until__gt=now or timezone.now()).exclude(status=Article.Status.WITHDRAWN)
+
     def for_admin(self):
         return self.select_related("section").with_bylines()
+
+    # The workflow, in bulk. Each verb reads the transition table and returns
+    # a TransitionResult: the stories that moved and those refused, with why.
+
+    def transition(self, name, by=None, *, comment="", at=None, now=None):
+        """
+        Apply the transition ``name`` to every story in the queryset that the
+        table, the user's permissions and the publication rules allow: one
+        UPDATE and one INSERT of events, whatever the number of stories.
+        ``by=None`` is the system itself (management commands), which holds
+        every permission; the rules about a story's state still apply.
+        """
+        move = TRANSITIONS[name]
+        now = now or timezone.now()
+        with transaction.atomic():
+            stories = list(
+                self.select_for_update(of=("self",))
+                .select_related("section")
+                .prefetch_related("bylines", "images")
+                .order_by("pk")
+            )
+            result = TransitionResult(move)
+            for story in stories:
+                reason = story.transition_refusal(move, by, comment=comment, at=at, now=now)
+                if reason:
+                    result.refused.append((story, reason))
+                else:
+                    result.changed.append(story)
+            if not result.changed:
+                return result
+            changes = move.changes(at=at, now=now)
+            Article.objects.filter(pk__in=[story.pk for story in result.changed]).update(
+                status=move.target, updated_at=now, **changes
+            )
+            ArticleEvent.objects.bulk_create(
+                ArticleEvent(
+                    article=story,
+                    actor=by,
+                    action=move.name,
+                    from_status=story.status,
+                    to_status=move.target,
+                    comment=comment,
+                    at=now,
+                )
+                for story in result.changed
+            )
+            for story in result.changed:
+                story.status = move.target
+                story.updated_at = now
+                for name_, value in changes.items():
+                    setattr(story, name_, value)
+        return result
+
+    def submit(self, by=None, *, comment=""):
+        return self.transition("submit", by, comment=comment)
+
+    def return_to_reporter(self, by=None, *, comment=""):
+        return self.transition("return_to_reporter", by, comment=comment)
+
+    def approve(self, by=None, *, comment=""):
+        return self.transition("approve", by, comment=comment)
+
+    def publish(self, by=None, *, at=None, comment=""):
+        return self.transition("publish", by, at=at, comment=comment)
+
+    def schedule(self, by=None, *, at, comment=""):
+        return self.transition("schedule", by, at=at, comment=comment)
+
+    def unschedule(self, by=None, *, comment=""):
+        return self.transition("unschedule", by, comment=comment)
+
+    def withdraw(self, by=None, *, comment=""):
+        return self.transition("withdraw", by, comment=comment)
+
+    def restore(self, by=None, *, comment=""):
+        return self.transition("restore", by, comment=comment)
 
 
 class Article(models.Model):
@@ -146,6 +232,19 @@ class Article(models.Model):
         blank=True,
         help_text="The story's identifier in that system. Re-importing the same story updates it.",
     )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="articles_created",
+        help_text="The reporter who started the story; they may edit it while it is a draft or returned.",
+    )
+    version = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Counts saved versions; the desk uses it to stop one person's save overwriting another's.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -153,6 +252,13 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["-published_at", "-id"]
+        permissions = [
+            ("edit_any_article", "Can edit any story, whoever wrote it and whatever its status"),
+            ("review_article", "Can approve stories or return them to the reporter"),
+            ("publish_article", "Can publish, schedule and unschedule stories and set embargoes"),
+            ("withdraw_article", "Can withdraw published stories"),
+            ("restore_article", "Can restore withdrawn stories"),
+        ]
         indexes = [
             models.Index(fields=["status", "-published_at"], name="article_status_published_idx"),
             models.Index(fields=["section", "status", "-published_at"], name="article_section_listing_idx"),
@@ -178,10 +284,21 @@ class Article(models.Model):
         if not self.slug:
             self.slug = slugify(self.headline)[:200]
         self.body = clean_html(self.body)
-        super().save(*args, **kwargs)
+        with transaction.atomic():
+            self._keep_old_slug()
+            super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    def _keep_old_slug(self):
+        """A story that has been public keeps answering at its old address (301) after a slug change."""
+        if self.pk is None or self.published_at is None:
+            return
+        old_slug = Article.objects.filter(pk=self.pk).values_list("slug", flat=True).first()
+        if old_slug and old_slug != self.slug:
+            SlugRedirect.objects.update_or_create(old_slug=old_slug, defaults={"article": self})
+            SlugRedirect.objects.filter(old_slug=self.slug).delete()
 
     def is_live(self, now=None):
         """The per-object twin of ``ArticleQuerySet.live``."""
@@ -192,6 +309,199 @@ class Article(models.Model):
             and self.published_at <= now
             and (self.embargo_until is None or self.embargo_until <= now)
         )
+
+    # The workflow. Each verb applies one row of TRANSITIONS through the bulk
+    # path, so a story and a queryset obey exactly the same rules.
+
+    def submit(self, by=None, *, comment=""):
+        return self._apply("submit", by, comment=comment)
+
+    def return_to_reporter(self, by=None, *, comment=""):
+        return self._apply("return_to_reporter", by, comment=comment)
+
+    def approve(self, by=None, *, comment=""):
+        return self._apply("approve", by, comment=comment)
+
+    def publish(self, by=None, *, at=None, comment=""):
+        """Publish now, or at ``at`` when it is in the past (an archive's original time)."""
+        return self._apply("publish", by, at=at, comment=comment)
+
+    def schedule(self, by=None, *, at, comment=""):
+        return self._apply("schedule", by, at=at, comment=comment)
+
+    def unschedule(self, by=None, *, comment=""):
+        """Take a scheduled story back to approved; it never publishes it."""
+        return self._apply("unschedule", by, comment=comment)
+
+    def withdraw(self, by=None, *, comment=""):
+        return self._apply("withdraw", by, comment=comment)
+
+    def restore(self, by=None, *, comment=""):
+        return self._apply("restore", by, comment=comment)
+
+    def _apply(self, name, by, **options):
+        result = Article.objects.filter(pk=self.pk).transition(name, by, **options)
+        if result.refused:
+            raise TransitionRefused(result.refused[0][1])
+        moved = result.changed[0]
+        for name_ in ("status", "published_at", "updated_at"):
+            setattr(self, name_, getattr(moved, name_))
+        return self
+
+    def available_transitions(self, user, now=None):
+        """The moves ``user`` may make on this story now, for the desk's buttons."""
+        now = now or timezone.now()
+        return [
+            move
+            for move in TRANSITIONS.values()
+            if not move.refusal_by_state(self, now)
+            and (user is None or user.has_perm(move.permission))
+            and (move.name != "submit" or self.can_be_edited_by(user))
+        ]
+
+    def transition_refusal(self, move, by, *, comment="", at=None, now=None):
+        """Why ``by`` may not make ``move`` on this story now, in words for the desk; None when allowed."""
+        now = now or timezone.now()
+        reason = move.refusal_by_state(self, now)
+        if reason:
+            return reason
+        if by is not None:
+            if not by.has_perm(move.permission):
+                return f"you don't have permission to {move.label.lower()}"
+            if move.name == "submit" and not self.can_be_edited_by(by):
+                return "only the story's reporter or an editor can submit it"
+        if move.needs_comment and not comment.strip():
+            return f"{move.label.lower()} needs a comment saying why"
+        if move.name == "schedule" and (at is None or at <= now):
+            return "a schedule needs a time in the future"
+        if move.checks_publication:
+            problems = self.publication_problems()
+            if problems:
+                return "it can't be published without " + "; ".join(problems)
+        return None
+
+    def publication_problems(self):
+        """What is missing before the story may go out (reads prefetched bylines and images)."""
+        problems = []
+        if not self.headline.strip():
+            problems.append("a headline")
+        if not clean_html(self.body).strip():
+            problems.append("a body")
+        if self.section_id is None:
+            problems.append("a section")
+        if not self.bylines.all():
+            problems.append("a byline")
+        lead = next((image for image in self.images.all() if image.is_lead), None)
+        if lead is not None:
+            if not lead.image:
+                problems.append("the lead image's photo (only its caption is here)")
+            if not lead.is_decorative and not lead.alt_text.strip():
+                problems.append("alt text for the lead image")
+            if not lead.credit.strip():
+                problems.append("a credit for the lead image")
+        return problems
+
+    def can_be_edited_by(self, user):
+        """Editors edit any story; a reporter edits their own while it is a draft or returned."""
+        if user is None or user.has_perm("articles.edit_any_article"):
+            return True
+        return (
+            user.has_perm("articles.change_article")
+            and self.created_by_id == user.pk
+            and self.status in REPORTER_EDITABLE
+        )
+
+    # Versions. Every save from the desk keeps one; restoring one saves a new one.
+
+    def snapshot(self):
+        """The story as a revision keeps it: text, filing, bylines, photos and quotes."""
+        return {
+            "headline": self.headline,
+            "standfirst": self.standfirst,
+            "body": self.body,
+            "section_id": self.section_id,
+            "section": str(self.section) if self.section_id else "",
+            "tags": sorted(tag.name for tag in self.tags.all()),
+            "bylines": [
+                {"author_id": b.author_id, "author": b.author.name, "role": b.role, "position": b.position}
+                for b in self.bylines.select_related("author")
+            ],
+            "images": [
+                {
+                    "id": image.pk,
+                    "image": image.image.name,
+                    "caption": image.caption,
+                    "credit": image.credit,
+                    "alt_text": image.alt_text,
+                    "is_decorative": image.is_decorative,
+                    "photographer": image.photographer,
+                    "usage_terms": image.usage_terms,
+                    "position": image.position,
+                    "is_lead": image.is_lead,
+                }
+                for image in self.images.all()
+            ],
+            "quotes": [
+                {
+                    "source_id": quote.source_id,
+                    "source": quote.source.name,
+                    "text": quote.text,
+                    "position": quote.position,
+                    "is_pull_quote": quote.is_pull_quote,
+                    "context": quote.context,
+                }
+                for quote in self.quotes.select_related("source")
+            ],
+        }
+
+    def record_revision(self, by=None, comment=""):
+        """Keep the story as it is now as its next version."""
+        with transaction.atomic():
+            Article.objects.filter(pk=self.pk).update(version=F("version") + 1)
+            self.version = Article.objects.values_list("version", flat=True).get(pk=self.pk)
+            return ArticleRevision.objects.create(
+                article=self, number=self.version, created_by=by, comment=comment, data=self.snapshot()
+            )
+
+    @transaction.atomic
+    def restore_revision(self, revision, by=None):
+        """Bring back the text, filing, bylines, photos and quotes of ``revision`` as a new version."""
+        data = revision.data
+        self.headline, self.standfirst, self.body = data["headline"], data["standfirst"], data["body"]
+        self.section = Section.objects.filter(pk=data["section_id"]).first()
+        self.save()
+        self.tags.set(data["tags"])
+        self.bylines.all().delete()
+        authors = set(
+            Author.objects.filter(pk__in=[b["author_id"] for b in data["bylines"]]).values_list("pk", flat=True)
+        )
+        Byline.objects.bulk_create(
+            Byline(article=self, author_id=b["author_id"], role=b["role"], position=b["position"])
+            for b in data["bylines"]
+            if b["author_id"] in authors
+        )
+        kept = [image["id"] for image in data["images"]]
+        self.images.exclude(pk__in=kept).delete()
+        self.images.update(is_lead=False)
+        for image in data["images"]:
+            fields = {key: value for key, value in image.items() if key != "id"}
+            ImageCaption.objects.update_or_create(pk=image["id"], article=self, defaults=fields)
+        self.quotes.all().delete()
+        Quote.objects.bulk_create(
+            Quote(article=self, **quote_fields)
+            for quote in data["quotes"]
+            for quote_fields in [{key: value for key, value in quote.items() if key != "source"}]
+        )
+        return self.record_revision(by, comment=f"Restored version {revision.number}")
+
+    def add_correction(self, text, *, kind=Correction.Kind.CORRECTION, by=None, at=None):
+        """Append a correction note; it shows on the story and bumps its “updated” time."""
+        at = at or timezone.now()
+        with transaction.atomic():
+            correction = Correction.objects.create(article=self, kind=kind, text=text, published_at=at, created_by=by)
+            Article.objects.filter(pk=self.pk).update(updated_at=at)
+            self.updated_at = at
+        return correction
 
     @property
     def state_label(self):
@@ -214,6 +524,13 @@ class Article(models.Model):
     @property
     def is_embargoed(self):
         return self.embargo_until is not None and self.embargo_until > timezone.now()
+
+    @property
+    def embargo_outlasts_schedule(self):
+        """The desk flags a story scheduled to go out while its embargo still holds it back."""
+        return bool(
+            self.is_scheduled and self.embargo_until and self.published_at and self.embargo_until > self.published_at
+        )
 
     @property
     def was_updated(self):
@@ -255,3 +572,107 @@ class Byline(models.Model):
 
     def __str__(self):
         return f"{self.author} ({self.get_role_display().lower()})"
+
+
+class TransitionRefused(Exception):
+    """A workflow move the story's state or the user's rights don't allow; the message says why."""
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One row of the workflow: which statuses it leaves, where it goes, the permission it needs."""
+
+    name: str
+    label: str
+    sources: frozenset
+    target: str
+    permission: str
+    needs_comment: bool = False
+    checks_publication: bool = False
+    asks_time: bool = False
+
+    def refusal_by_state(self, story, now):
+        """Why the story's state forbids this move, or None."""
+        if story.status not in self.sources:
+            return f"a story that is {story.state_label.lower()} can't be moved by “{self.label}”"
+        scheduled = story.published_at is not None and story.published_at > now
+        if self.name == "unschedule" and not scheduled:
+            return "only a scheduled story can be unscheduled"
+        if self.name == "schedule" and story.status == Article.Status.PUBLISHED and not scheduled:
+            return "the story is already public; withdraw it instead"
+        return None
+
+    def changes(self, *, at, now):
+        """The fields the move sets besides the status."""
+        if self.name == "publish":
+            return {"published_at": at if at is not None and at <= now else now}
+        if self.name == "schedule":
+            return {"published_at": at}
+        if self.name == "unschedule":
+            return {"published_at": None}
+        return {}
+
+
+@dataclass
+class TransitionResult:
+    transition: Transition
+    changed: list = field(default_factory=list)
+    refused: list = field(default_factory=list)  # (story, reason) pairs
+
+
+_Status = Article.Status
+REPORTER_EDITABLE = frozenset({_Status.DRAFT, _Status.RETURNED})
+_BEFORE_PUBLICATION = frozenset({_Status.DRAFT, _Status.IN_REVIEW, _Status.APPROVED})
+
+TRANSITIONS = {
+    move.name: move
+    for move in (
+        Transition(
+            "submit",
+            "Submit for review",
+            frozenset({_Status.DRAFT, _Status.RETURNED}),
+            _Status.IN_REVIEW,
+            "articles.change_article",
+        ),
+        Transition(
+            "return_to_reporter",
+            "Return to reporter",
+            frozenset({_Status.IN_REVIEW, _Status.APPROVED}),
+            _Status.RETURNED,
+            "articles.review_article",
+            needs_comment=True,
+        ),
+        Transition("approve", "Approve", frozenset({_Status.IN_REVIEW}), _Status.APPROVED, "articles.review_article"),
+        Transition(
+            "publish",
+            "Publish now",
+            _BEFORE_PUBLICATION,
+            _Status.PUBLISHED,
+            "articles.publish_article",
+            checks_publication=True,
+        ),
+        Transition(
+            "schedule",
+            "Schedule",
+            _BEFORE_PUBLICATION | {_Status.PUBLISHED},
+            _Status.PUBLISHED,
+            "articles.publish_article",
+            checks_publication=True,
+            asks_time=True,
+        ),
+        Transition(
+            "unschedule", "Unschedule", frozenset({_Status.PUBLISHED}), _Status.APPROVED, "articles.publish_article"
+        ),
+        Transition(
+            "withdraw",
+            "Withdraw",
+            frozenset({_Status.PUBLISHED}),
+            _Status.WITHDRAWN,
+            "articles.withdraw_article",
+            needs_comment=True,
+        ),
+        Transition(
+            "restore", "Restore", frozenset({_Status.WITHDRAWN}), _Status.PUBLISHED, "articles.restore_article"
+        ),
+    )
+}

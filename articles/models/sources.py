@@ -56,6 +56,7 @@ class Source(models.Model):
 
     class Meta:
         ordering = ["name"]
+        permissions = [("view_confidential_source", "Can see who confidential sources are")]
         indexes = [models.Index(fields=["name"], name="source_name_idx")]
         constraints = [
             models.CheckConstraint(
