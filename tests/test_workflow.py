@@ -239,7 +239,7 @@ def test_bulk_publish_moves_what_it_may_and_says_why_it_refused_the_rest(django_
         result = Article.objects.all().publish(editor)
 
     assert sorted(a.pk for a in result.changed) == sorted(a.pk for a in ready)
-    refused = dict((a.pk, reason) for a, reason in result.refused)
+    refused = {a.pk: reason for a, reason in result.refused}
     assert "a section" in refused[no_section.pk]
     assert "published can't be moved" in refused[already_out.pk]
     assert Article.objects.live().count() == 5
