@@ -4,12 +4,16 @@ none filters on status itself.
 """
 
 from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.generic import ListView
 from taggit.models import Tag
 
-from .models import Article, Author, Section
+from .models import Article, Author, Correction, Section, ShareLink, SlugRedirect
 
 
 class LiveArticleListView(ListView):
@@ -69,9 +73,55 @@ class AuthorView(LiveArticleListView):
 
 def article_detail(request, slug):
     article = Article.objects.live().for_detail().filter(slug=slug).first()
-    if article is None:
-        withdrawn = Article.objects.withdrawn().filter(slug=slug).only("withdrawal_notice").first()
-        if withdrawn is None:
-            raise Http404("No published story at this address.")
+    if article is not None:
+        return render(request, "articles/article.html", {"article": article})
+    withdrawn = Article.objects.withdrawn().filter(slug=slug).only("withdrawal_notice").first()
+    if withdrawn is not None:
         return render(request, "articles/withdrawn.html", {"notice": withdrawn.withdrawal_notice}, status=410)
-    return render(request, "articles/article.html", {"article": article})
+    moved = (
+        SlugRedirect.objects.filter(old_slug=slug)
+        .filter(Q(article__in=Article.objects.live()) | Q(article__in=Article.objects.withdrawn()))
+        .select_related("article")
+        .first()
+    )
+    if moved is not None:
+        return redirect(moved.article, permanent=True)
+    raise Http404("No published story at this address.")
+
+
+class CorrectionsView(ListView):
+    """Every correction, clarification and update note on a live story, newest first."""
+
+    template_name = "articles/corrections.html"
+    context_object_name = "corrections"
+    paginate_by = 30
+
+    def get_queryset(self):
+        return Correction.objects.public().select_related("article", "article__section")
+
+
+def render_preview(request, article, *, shared):
+    """The story in its real public template, marked as a preview, never cached, never indexed."""
+    response = render(request, "articles/article.html", {"article": article, "preview": True, "shared": shared})
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@never_cache
+@staff_member_required
+def preview(request, pk):
+    """Staff see any story, whatever its status, as readers will."""
+    if not request.user.has_perm("articles.view_article"):
+        raise PermissionDenied
+    return render_preview(request, get_object_or_404(Article.objects.for_detail(), pk=pk), shared=False)
+
+
+@never_cache
+def shared_preview(request, signed):
+    """One story for someone without an account, through a signed, expiring, revocable link."""
+    link = ShareLink.from_signed(signed)
+    if link is None:
+        response = render(request, "articles/preview_unavailable.html", status=404)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+    return render_preview(request, Article.objects.for_detail().get(pk=link.article_id), shared=True)

@@ -8,10 +8,6 @@ from django.utils.functional import lazy
 from django.views.generic import RedirectView
 from django.views.static import serve
 
-admin.site.site_header = f"{settings.NEWSROOM_NAME} — newsroom"
-admin.site.site_title = "Newsroom"
-admin.site.index_title = "The desk"
-
 
 def media(request, path):
     """Uploads from MEDIA_ROOT, for a single machine without a web server or object storage in front."""

@@ -118,6 +118,8 @@ def test_editor_creates_a_story_with_a_photo_and_a_quote_in_one_form(editor_clie
         "quotes-0-source": source.pk,
         "quotes-0-position": "0",
         "quotes-0-context": "",
+        "corrections-TOTAL_FORMS": "0",
+        "corrections-INITIAL_FORMS": "0",
     }
 
     response = editor_client.post(reverse("admin:articles_article_add"), data)

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Prefetch, Q
 from django.urls import reverse
@@ -77,6 +78,11 @@ class ArticleQuerySet(models.QuerySet):
                     "quotes",
                     queryset=Quote.objects.filter(is_pull_quote=True).select_related("source"),
                     to_attr="pull_quotes",
+                ),
+                Prefetch(
+                    "corrections",
+                    queryset=Correction.objects.filter(published_at__lte=timezone.now()).order_by("published_at"),
+                    to_attr="public_corrections",
                 ),
             )
         )
@@ -290,6 +296,12 @@ class Article(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            raise ValidationError(
+                {"published_at": "A published story needs a publication time; to take it down, withdraw it."}
+            )
 
     def _keep_old_slug(self):
         """A story that has been public keeps answering at its old address (301) after a slug change."""

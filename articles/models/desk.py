@@ -77,6 +77,14 @@ class ArticleRevision(models.Model):
         return self.created_by.get_full_name() or self.created_by.get_username()
 
 
+class CorrectionQuerySet(models.QuerySet):
+    def public(self, now=None):
+        """Notes on stories readers can see, newest first."""
+        from .articles import Article
+
+        return self.filter(article__in=Article.objects.live(now), published_at__lte=now or timezone.now())
+
+
 class Correction(models.Model):
     class Kind(models.TextChoices):
         CORRECTION = "correction", "Correction"
@@ -97,6 +105,8 @@ class Correction(models.Model):
         blank=True,
         related_name="+",
     )
+
+    objects = CorrectionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_at", "-id"]

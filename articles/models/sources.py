@@ -67,12 +67,13 @@ class Source(models.Model):
         ]
 
     def __str__(self):
-        label = self.name
-        if self.organisation:
-            label = f"{label} ({self.organisation})"
+        # Safe wherever it is shown: a confidential source appears by its label.
+        # The admin reveals identities explicitly, to those allowed to see them.
         if self.confidential:
-            label = f"{label} — confidential"
-        return label
+            return f"{self.public_label} (confidential)"
+        if self.organisation:
+            return f"{self.name} ({self.organisation})"
+        return self.name
 
     @property
     def public_name(self):

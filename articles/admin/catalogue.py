@@ -1,0 +1,181 @@
+"""The desk's reference lists: sections, authors, sources, quotes and photos."""
+
+from django.contrib import admin
+from django.db.models import Count, Q
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
+
+from ..models import Author, ImageCaption, Quote, Section, Source
+
+THUMBNAIL_WIDTH = 160
+
+# What only holders of ``view_confidential_source`` may see of a confidential source.
+CONFIDENTIAL_FIELDS = ["name", "role", "organisation", "aliases", "email", "phone", "contact_notes"]
+
+
+def thumbnail(image_caption, width=THUMBNAIL_WIDTH):
+    if image_caption is None:
+        return "—"
+    if not image_caption.image:
+        return mark_safe('<span class="desk-flag">Awaiting photo</span>')
+    return format_html(
+        '<img src="{}" alt="{}" width="{}" class="desk-thumbnail">',
+        image_caption.image.url,
+        image_caption.alt_text,
+        width,
+    )
+
+
+def sees_confidential_sources(user):
+    return user.has_perm("articles.view_confidential_source")
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "position", "story_count"]
+    list_editable = ["position"]
+    search_fields = ["name", "description"]
+    ordering = ["position", "name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(story_count=Count("articles"))
+
+    @admin.display(description="Stories", ordering="story_count")
+    def story_count(self, obj):
+        return obj.story_count
+
+
+@admin.register(Author)
+class AuthorAdmin(admin.ModelAdmin):
+    list_display = ["name", "job_title", "user", "story_count"]
+    list_filter = [("user", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "job_title", "user__username"]
+    list_select_related = ["user"]
+    ordering = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+    raw_id_fields = ["user"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(story_count=Count("bylines__article", distinct=True))
+
+    @admin.display(description="Stories", ordering="story_count")
+    def story_count(self, obj):
+        return obj.story_count
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    """
+    Sources. A confidential source's identity is shown only to holders of
+    ``view_confidential_source``; everyone else sees, searches and picks it
+    by its public label, and cannot change whether a source is confidential.
+    """
+
+    list_display = ["display_name", "kind", "display_role", "display_organisation", "confidential", "quote_count"]
+    list_filter = ["kind", "confidential"]
+    search_fields = ["name", "aliases", "organisation", "role", "public_label"]
+    ordering = ["name"]
+    readonly_fields = ["created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["name", "kind", ("role", "organisation"), "aliases"]}),
+        ("Confidentiality", {"fields": ["confidential", "public_label"]}),
+        ("Private contact details", {"fields": [("email", "phone"), "contact_notes"]}),
+        (None, {"fields": [("created_at", "updated_at")]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(quote_count=Count("quotes"))
+
+    def get_search_results(self, request, queryset, search_term):
+        if sees_confidential_sources(request.user) or not search_term:
+            return super().get_search_results(request, queryset, search_term)
+        # A confidential source is found by its public label only: searching a
+        # name must answer exactly as if the source did not exist.
+        open_sources, duplicates = super().get_search_results(
+            request, queryset.filter(confidential=False), search_term
+        )
+        labelled = queryset.filter(confidential=True).filter(
+            Q(*[Q(public_label__icontains=word) for word in search_term.split()])
+        )
+        return open_sources | labelled, duplicates
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and obj.confidential and not sees_confidential_sources(request.user):
+            return [(None, {"fields": ["public_label", "kind", "confidential"]})]
+        return super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not sees_confidential_sources(request.user):
+            readonly.append("confidential")
+        return readonly
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.confidential and not sees_confidential_sources(request.user):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.confidential and not sees_confidential_sources(request.user):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_list_display(self, request):
+        if sees_confidential_sources(request.user):
+            return ["name", "kind", "role", "organisation", "confidential", "quote_count"]
+        return super().get_list_display(request)
+
+    @admin.display(description="Name", ordering="name")
+    def display_name(self, obj):
+        return obj.public_name
+
+    @admin.display(description="Role")
+    def display_role(self, obj):
+        return "" if obj.confidential else obj.role
+
+    @admin.display(description="Organisation")
+    def display_organisation(self, obj):
+        return "" if obj.confidential else obj.organisation
+
+    @admin.display(description="Quotes", ordering="quote_count")
+    def quote_count(self, obj):
+        return obj.quote_count
+
+
+@admin.register(ImageCaption)
+class ImageCaptionAdmin(admin.ModelAdmin):
+    list_display = ["preview", "caption_short", "credit", "article", "is_lead"]
+    list_filter = ["is_lead", "is_decorative"]
+    search_fields = ["caption", "credit", "photographer", "alt_text", "article__headline"]
+    list_select_related = ["article"]
+    autocomplete_fields = ["article"]
+    readonly_fields = ["preview", "width", "height"]
+
+    @admin.display(description="Photo")
+    def preview(self, obj):
+        return thumbnail(obj, width=96)
+
+    @admin.display(description="Caption")
+    def caption_short(self, obj):
+        return Truncator(obj.caption).chars(90)
+
+
+@admin.register(Quote)
+class QuoteAdmin(admin.ModelAdmin):
+    list_display = ["text_short", "source", "article", "is_pull_quote"]
+    list_filter = ["is_pull_quote", "source__kind"]
+    search_fields = ["text", "article__headline"]
+    list_select_related = ["source", "article"]
+    autocomplete_fields = ["source", "article"]
+
+    def get_search_fields(self, request):
+        # Finding quotes by a source's name would tie a confidential name to its label.
+        if sees_confidential_sources(request.user):
+            return [*self.search_fields, "source__name"]
+        return self.search_fields
+
+    @admin.display(description="Quote")
+    def text_short(self, obj):
+        return Truncator(obj.text).chars(90)
