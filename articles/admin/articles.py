@@ -149,7 +149,6 @@ class ArticleAdmin(admin.ModelAdmin):
         "section",
         "bylines_display",
         "publication",
-        "updated_at",
     ]
     list_display_links = ["headline"]
     list_filter = [DeskFilter, "status", "section", ("bylines__author", admin.RelatedOnlyFieldListFilter)]

@@ -39,6 +39,18 @@ class ArticleEvent(models.Model):
         return f"{self.action}: {self.from_status} → {self.to_status}"
 
     @property
+    def from_label(self):
+        from .articles import Article
+
+        return Article.Status(self.from_status).label
+
+    @property
+    def to_label(self):
+        from .articles import Article
+
+        return Article.Status(self.to_status).label
+
+    @property
     def actor_name(self):
         if self.actor is None:
             return "System"
