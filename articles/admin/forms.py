@@ -93,7 +93,7 @@ class TransitionForm(forms.Form):
     at = forms.SplitDateTimeField(
         label="Publish at",
         required=False,
-        widget=forms.SplitDateTimeWidget(date_attrs={"type": "date"}, time_attrs={"type": "time"}),
+        widget=forms.SplitDateTimeWidget(date_attrs={"type": "date"}, time_attrs={"type": "time", "step": "1"}),
     )
 
     def __init__(self, *args, transition: Transition, **kwargs):

@@ -2,7 +2,11 @@ import pytest
 
 from tests.builders import add_byline, make_author, make_rich_article, make_section
 
-pytestmark = [pytest.mark.browser, pytest.mark.urls("tests.browser.urls"), pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.urls("tests.browser.urls"),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 PHONE = {"width": 390, "height": 844}
 
