@@ -9,13 +9,16 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.generic import ListView
 from taggit.models import Tag
 
+from .cache import public_page
 from .models import Article, Author, Correction, Section, ShareLink, SlugRedirect
 
 
+@method_decorator(public_page, name="dispatch")
 class LiveArticleListView(ListView):
     """A paginated list of live stories; subclasses narrow it."""
 
@@ -71,6 +74,7 @@ class AuthorView(LiveArticleListView):
         return super().get_context_data(author=self.author, **kwargs)
 
 
+@public_page
 def article_detail(request, slug):
     article = Article.objects.live().for_detail().filter(slug=slug).first()
     if article is not None:
@@ -89,6 +93,7 @@ def article_detail(request, slug):
     raise Http404("No published story at this address.")
 
 
+@method_decorator(public_page, name="dispatch")
 class CorrectionsView(ListView):
     """Every correction, clarification and update note on a live story, newest first."""
 

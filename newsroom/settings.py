@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -152,6 +153,13 @@ STORAGES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TAGGIT_CASE_INSENSITIVE = True
+
+# Public pages: how long the shared page cache and CDNs keep them (publishing
+# or editing anything drops them at once), how long browsers may, and how
+# long a CDN may serve a stale page while it fetches a fresh one.
+PAGE_CACHE_SECONDS = int(os.environ.get("DJANGO_PAGE_CACHE_SECONDS", 300))
+PAGE_BROWSER_SECONDS = 60
+PAGE_STALE_SECONDS = 60
 
 # The newsroom's public identity, used in page titles and the masthead.
 NEWSROOM_NAME = os.environ.get("NEWSROOM_NAME", "The Harbour Gazette")

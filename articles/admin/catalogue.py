@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
+from ..cache import invalidate_pages
 from ..models import Author, ImageCaption, Quote, Section, Source
 
 THUMBNAIL_WIDTH = 160
@@ -27,12 +28,28 @@ def thumbnail(image_caption, width=THUMBNAIL_WIDTH):
     )
 
 
+class InvalidatesPublicPages:
+    """Sections, authors, sources, quotes and photos show on public pages: a change empties the page cache."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        invalidate_pages()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        invalidate_pages()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        invalidate_pages()
+
+
 def sees_confidential_sources(user):
     return user.has_perm("articles.view_confidential_source")
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(InvalidatesPublicPages, admin.ModelAdmin):
     list_display = ["name", "slug", "position", "story_count"]
     list_editable = ["position"]
     search_fields = ["name", "description"]
@@ -48,7 +65,7 @@ class SectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(InvalidatesPublicPages, admin.ModelAdmin):
     list_display = ["name", "job_title", "user", "story_count"]
     list_filter = [("user", admin.EmptyFieldListFilter)]
     search_fields = ["name", "job_title", "user__username"]
@@ -66,7 +83,7 @@ class AuthorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(InvalidatesPublicPages, admin.ModelAdmin):
     """
     Sources. A confidential source's identity is shown only to holders of
     ``view_confidential_source``; everyone else sees, searches and picks it
@@ -145,7 +162,7 @@ class SourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(ImageCaption)
-class ImageCaptionAdmin(admin.ModelAdmin):
+class ImageCaptionAdmin(InvalidatesPublicPages, admin.ModelAdmin):
     list_display = ["preview", "caption_short", "credit", "article", "is_lead"]
     list_filter = ["is_lead", "is_decorative"]
     search_fields = ["caption", "credit", "photographer", "alt_text", "article__headline"]
@@ -163,7 +180,7 @@ class ImageCaptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Quote)
-class QuoteAdmin(admin.ModelAdmin):
+class QuoteAdmin(InvalidatesPublicPages, admin.ModelAdmin):
     list_display = ["text_short", "source", "article", "is_pull_quote"]
     list_filter = ["is_pull_quote", "source__kind"]
     search_fields = ["text", "article__headline"]

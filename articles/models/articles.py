@@ -13,6 +13,7 @@ from django.utils.functional import cached_property
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
 
+from ..cache import invalidate_pages
 from ..sanitize import clean_html
 from .desk import ArticleEvent, ArticleRevision, Correction, SlugRedirect
 from .media import ImageCaption
@@ -147,6 +148,7 @@ class ArticleQuerySet(models.QuerySet):
                 story.updated_at = now
                 for name_, value in changes.items():
                     setattr(story, name_, value)
+            invalidate_pages()
         return result
 
     def submit(self, by=None, *, comment=""):
@@ -471,6 +473,7 @@ class Article(models.Model):
         with transaction.atomic():
             Article.objects.filter(pk=self.pk).update(version=F("version") + 1)
             self.version = Article.objects.values_list("version", flat=True).get(pk=self.pk)
+            invalidate_pages()
             return ArticleRevision.objects.create(
                 article=self, number=self.version, created_by=by, comment=comment, data=self.snapshot()
             )
@@ -513,6 +516,7 @@ class Article(models.Model):
             correction = Correction.objects.create(article=self, kind=kind, text=text, published_at=at, created_by=by)
             Article.objects.filter(pk=self.pk).update(updated_at=at)
             self.updated_at = at
+            invalidate_pages()
         return correction
 
     @property

@@ -1,0 +1,100 @@
+"""
+The public page cache and its invalidation.
+
+Anonymous readers get pages from the shared cache (Redis in production,
+local memory by default). Every cached page is keyed by the site's current
+*generation*, a counter kept in the same cache: publishing, editing,
+correcting or withdrawing anything bumps it once the change commits, and from
+that moment every app server reading the shared counter misses the old pages.
+One counter is deliberately coarse: a newsroom's pages overlap so much (home,
+sections, tags, feeds) that tracking which page shows which story would cost
+more than re-rendering.
+"""
+
+import functools
+import hashlib
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import http_date
+
+GENERATION_KEY = "articles:pages:generation"
+CHANGED_AT_KEY = "articles:pages:changed-at"
+
+
+def generation():
+    """The current generation of public pages (created on first use)."""
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        cache.add(GENERATION_KEY, 1, timeout=None)
+        cache.add(CHANGED_AT_KEY, time.time(), timeout=None)
+        value = cache.get(GENERATION_KEY, 1)
+    return value
+
+
+def changed_at():
+    """When public content last changed (epoch seconds): every page's Last-Modified."""
+    return cache.get(CHANGED_AT_KEY) or time.time()
+
+
+def invalidate_now():
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # not there yet (or evicted): start a new series
+        cache.set(GENERATION_KEY, int(time.time()), timeout=None)
+    cache.set(CHANGED_AT_KEY, time.time(), timeout=None)
+
+
+def invalidate_pages():
+    """Drop every cached public page once the current transaction commits."""
+    transaction.on_commit(invalidate_now)
+
+
+def page_key(request, generation_):
+    path = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+    return f"articles:page:{generation_}:{path}"
+
+
+def public_page(view):
+    """
+    Serve anonymous GETs from the page cache and mark every public response
+    for browsers and CDNs: short max-age, longer s-maxage, stale-while-revalidate,
+    and Last-Modified (ETag and 304s come from ConditionalGetMiddleware).
+    Logged-in staff always get a fresh, private page.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
+            response = view(request, *args, **kwargs)
+            patch_cache_control(response, private=True, no_cache=True)
+            return response
+        key = page_key(request, generation())
+        cached = cache.get(key)
+        if cached is not None:
+            return _with_public_headers(cached)
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render") and callable(response.render):
+            response = response.render()
+        if response.status_code in (200, 404, 410):
+            response = _with_public_headers(response)
+            cache.set(key, response, settings.PAGE_CACHE_SECONDS)
+        return response
+
+    return wrapper
+
+
+def _with_public_headers(response):
+    patch_cache_control(
+        response,
+        public=True,
+        max_age=settings.PAGE_BROWSER_SECONDS,
+        s_maxage=settings.PAGE_CACHE_SECONDS,
+        stale_while_revalidate=settings.PAGE_STALE_SECONDS,
+    )
+    patch_vary_headers(response, ["Cookie"])
+    response["Last-Modified"] = http_date(changed_at())
+    return response
