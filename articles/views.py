@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.generic import ListView
@@ -31,6 +32,7 @@ class LiveArticleListView(ListView):
 
 class HomeView(LiveArticleListView):
     template_name = "articles/home.html"
+    stories_per_section = 4
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -38,7 +40,15 @@ class HomeView(LiveArticleListView):
         first_page = context["page_obj"].number == 1
         context["lead"] = stories[0] if stories and first_page else None
         context["latest"] = stories[1:] if context["lead"] else stories
+        context["section_fronts"] = self.section_fronts() if first_page else []
         return context
+
+    def section_fronts(self):
+        """[(section, [stories])] for the blocks under the latest news, in the sections' order."""
+        fronts = {}
+        for story in Article.objects.live().top_per_section(self.stories_per_section).for_listing():
+            fronts.setdefault(story.section, []).append(story)
+        return sorted(fronts.items(), key=lambda front: (front[0].position, front[0].name))
 
 
 class SectionView(LiveArticleListView):
@@ -78,7 +88,7 @@ class AuthorView(LiveArticleListView):
 def article_detail(request, slug):
     article = Article.objects.live().for_detail().filter(slug=slug).first()
     if article is not None:
-        return render(request, "articles/article.html", {"article": article})
+        return render(request, "articles/article.html", story_context(article))
     withdrawn = Article.objects.withdrawn().filter(slug=slug).only("withdrawal_notice").first()
     if withdrawn is not None:
         return render(request, "articles/withdrawn.html", {"notice": withdrawn.withdrawal_notice}, status=410)
@@ -105,9 +115,18 @@ class CorrectionsView(ListView):
         return Correction.objects.public().select_related("article", "article__section")
 
 
+def story_context(article):
+    """What the article page shows besides the prefetched story: its corrections and related stories."""
+    corrections = []
+    if article.has_corrections:
+        corrections = list(article.corrections.filter(published_at__lte=timezone.now()).order_by("published_at"))
+    return {"article": article, "corrections": corrections, "related": Article.objects.live().related_to(article)}
+
+
 def render_preview(request, article, *, shared):
     """The story in its real public template, marked as a preview, never cached, never indexed."""
-    response = render(request, "articles/article.html", {"article": article, "preview": True, "shared": shared})
+    context = story_context(article) | {"preview": True, "shared": shared}
+    response = render(request, "articles/article.html", context)
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

@@ -245,3 +245,59 @@ def test_article_page_says_updated_only_when_edited_well_after_publication(clien
 
     assert "Updated" in client.get(edited_later.get_absolute_url()).text
     assert "Updated" not in client.get(just_out.get_absolute_url()).text
+
+
+# The query budgets of the public site, with a full archive behind each page.
+
+BUDGETS = {"home": 8, "section": 6, "tag": 6, "author": 6, "article": 6}
+
+
+@pytest.mark.parametrize("page", list(BUDGETS))
+def test_public_page_stays_within_its_query_budget_with_fifty_rich_stories(
+    client, page, django_assert_max_num_queries
+):
+    sections = [make_section() for _ in range(3)]
+    author = make_author()
+    stories = [make_rich_article(section=sections[n % 3]) for n in range(50)]
+    for story in stories:
+        story.bylines.filter(role="reporting").update(author=author)
+
+    url = page_urls(stories[-1])[page]
+    client.get("/")  # any first page view caches the sections menu, as on a running site
+
+    with django_assert_max_num_queries(BUDGETS[page]):
+        response = client.get(url)
+    assert response.status_code == 200
+
+
+def test_home_shows_a_block_per_section_with_its_newest_stories(client):
+    now = timezone.now()
+    politics, sport = make_section(name="Politics", position=1), make_section(name="Sport", position=2)
+    for hours in range(6):
+        make_article(section=politics, headline=f"Politics {hours}", published_at=now - (hours + 1) * HOUR)
+        make_article(section=sport, headline=f"Sport {hours}", published_at=now - (hours + 1) * HOUR)
+    make_article(section=sport, headline="Sport draft", status="draft", published_at=None)
+
+    fronts = client.get("/").context["section_fronts"]
+
+    assert [section.name for section, _ in fronts] == ["Politics", "Sport"]
+    assert [a.headline for a in fronts[0][1]] == ["Politics 0", "Politics 1", "Politics 2", "Politics 3"]
+    assert "Sport draft" not in [a.headline for a in fronts[1][1]]
+
+
+def test_related_stories_share_tags_first_then_the_section(client):
+    section = make_section()
+    article = make_article(section=section)
+    article.tags.add("ferries", "harbour")
+    both = make_article(headline="Shares both tags", published_at=timezone.now() - 5 * HOUR)
+    both.tags.add("ferries", "harbour")
+    one = make_article(headline="Shares one tag")
+    one.tags.add("ferries")
+    make_article(headline="Same section only", section=section)
+    hidden = make_article(headline="Hidden draft", status="draft", published_at=None)
+    hidden.tags.add("ferries", "harbour")
+    make_article(headline="Unrelated")
+
+    related = [story.headline for story in client.get(article.get_absolute_url()).context["related"]]
+
+    assert related == ["Shares both tags", "Shares one tag", "Same section only"]

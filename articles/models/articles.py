@@ -6,7 +6,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import F, Prefetch, Q
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery, Window
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -68,10 +69,15 @@ class ArticleQuerySet(models.QuerySet):
         )
 
     def for_detail(self):
-        """Everything the article page shows, in a fixed number of queries."""
+        """
+        Everything the article page shows, in a fixed number of queries.
+        Corrections are rare: ``has_corrections`` says whether to fetch them.
+        """
+        now = timezone.now()
         return (
             self.select_related("section")
             .with_bylines()
+            .annotate(has_corrections=Exists(Correction.objects.filter(article=OuterRef("pk"), published_at__lte=now)))
             .prefetch_related(
                 "tags",
                 Prefetch("images", queryset=ImageCaption.objects.public(), to_attr="public_images"),
@@ -80,12 +86,37 @@ class ArticleQuerySet(models.QuerySet):
                     queryset=Quote.objects.filter(is_pull_quote=True).select_related("source"),
                     to_attr="pull_quotes",
                 ),
-                Prefetch(
-                    "corrections",
-                    queryset=Correction.objects.filter(published_at__lte=timezone.now()).order_by("published_at"),
-                    to_attr="public_corrections",
-                ),
             )
+        )
+
+    def top_per_section(self, per_section):
+        """The newest ``per_section`` stories of every section, in one query (a window function)."""
+        ranked = self.annotate(
+            rank_in_section=Window(
+                RowNumber(), partition_by=F("section_id"), order_by=[F("published_at").desc(), F("id").desc()]
+            )
+        )
+        return ranked.filter(rank_in_section__lte=per_section, section__isnull=False)
+
+    def related_to(self, article, limit=4):
+        """
+        Stories sharing the most tags with ``article`` (then its section), newest
+        first, each with its lead photo's details annotated: one query in all.
+        Reads the article's prefetched tags.
+        """
+        tag_ids = [tag.pk for tag in article.tags.all()]
+        lead = ImageCaption.objects.public().filter(article=OuterRef("pk"), is_lead=True)
+        return (
+            self.exclude(pk=article.pk)
+            .filter(Q(tags__in=tag_ids) | Q(section_id=article.section_id))
+            .annotate(
+                shared_tags=Count("tags", filter=Q(tags__in=tag_ids), distinct=True),
+                lead_image_name=Subquery(lead.values("image")[:1]),
+                lead_image_width=Subquery(lead.values("width")[:1]),
+                lead_image_height=Subquery(lead.values("height")[:1]),
+            )
+            .select_related("section")
+            .order_by("-shared_tags", "-published_at", "-id")[:limit]
         )
 
     def scheduled(self, now=None):

@@ -1,6 +1,7 @@
 import re
 
 from django import template
+from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
@@ -12,6 +13,12 @@ PARAGRAPH_END = re.compile(r"(?<=</p>)", re.IGNORECASE)
 
 # A pull quote goes after this many paragraphs, and the next one as many again.
 PULL_QUOTE_EVERY = 3
+
+
+@register.filter
+def media_url(name):
+    """The public URL of a stored file's name, whatever the storage (local folder or object store)."""
+    return default_storage.url(name) if name else ""
 
 
 @register.simple_tag
