@@ -120,6 +120,7 @@ def story_context(article):
     corrections = []
     if article.has_corrections:
         corrections = list(article.corrections.filter(published_at__lte=timezone.now()).order_by("published_at"))
+    article.public_corrections = corrections  # for the structured data, which reads them off the story
     return {"article": article, "corrections": corrections, "related": Article.objects.live().related_to(article)}
 
 

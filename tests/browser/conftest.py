@@ -44,12 +44,30 @@ def chromium():
 
 @pytest.fixture
 def page(chromium):
+    """
+    A page that fails the test on any script error or broken resource (an image,
+    stylesheet or script that does not load). Pages themselves may answer 404 or
+    410 on purpose; tests assert those statuses where they mean them.
+    """
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    errors = []
+    errors, failed_documents = [], set()
+
+    def on_response(response):
+        if response.status < 400:
+            return
+        if response.request.resource_type == "document":
+            failed_documents.add(response.url)
+        else:
+            errors.append(f"{response.status} {response.url}")
+
+    def on_console(message):
+        if message.type == "error" and message.location.get("url") not in failed_documents:
+            errors.append(message.text)
+
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-    page.on("response", lambda response: response.status >= 400 and errors.append(f"{response.status} {response.url}"))
+    page.on("console", on_console)
+    page.on("response", on_response)
     yield page
     context.close()
     assert errors == [], f"the browser reported errors: {errors}"
