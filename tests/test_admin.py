@@ -161,3 +161,50 @@ def test_confidential_source_needs_a_label_in_the_admin(editor_client):
     assert response.status_code == 200
     assert "A confidential source needs a public label" in response.text
     assert not Source.objects.exists()
+
+
+def test_uploaded_photo_loses_its_gps_before_it_is_stored(editor_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from tests.test_images import jpeg_with_gps_and_orientation
+
+    article = make_article()
+    response = editor_client.post(
+        reverse("admin:articles_imagecaption_add"),
+        {
+            "article": article.pk,
+            "image": SimpleUploadedFile("source-home.jpg", jpeg_with_gps_and_orientation(), content_type="image/jpeg"),
+            "caption": "Outside the house",
+            "credit": "Staff",
+            "alt_text": "A red wall",
+            "position": "0",
+        },
+    )
+
+    assert response.status_code == 302
+    stored = ImageCaption.objects.get()
+    with stored.image.open("rb") as stream:
+        data = stream.read()
+    assert b"GPS" not in data
+    assert dict(Image.open(stored.image.path).getexif()) == {}
+    assert (stored.width, stored.height) == (40, 60)
+
+
+def test_svg_upload_is_refused_with_a_clear_message(editor_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = editor_client.post(
+        reverse("admin:articles_imagecaption_add"),
+        {
+            "article": make_article().pk,
+            "image": SimpleUploadedFile("logo.svg", b"<svg onload='alert(1)'></svg>", content_type="image/svg+xml"),
+            "caption": "Logo",
+            "alt_text": "Logo",
+            "position": "0",
+        },
+    )
+
+    assert response.status_code == 200
+    assert not ImageCaption.objects.exists()
+    assert "Upload a valid image" in response.text or "can&#x27;t be used" in response.text

@@ -33,7 +33,7 @@ from ..models import (
 )
 from . import presence
 from .catalogue import thumbnail
-from .forms import ArticleAdminForm, ShareLinkForm, TransitionForm
+from .forms import ArticleAdminForm, ImageCaptionForm, ShareLinkForm, TransitionForm
 
 
 class FollowsStoryPermissions:
@@ -58,6 +58,7 @@ class BylineInline(FollowsStoryPermissions, admin.TabularInline):
 
 class ImageCaptionInline(FollowsStoryPermissions, admin.StackedInline):
     model = ImageCaption
+    form = ImageCaptionForm
     extra = 0
     readonly_fields = ["preview", "dimensions"]
     fieldsets = [

@@ -8,6 +8,7 @@ from django.utils.text import Truncator
 
 from ..cache import invalidate_pages
 from ..models import Author, ImageCaption, Quote, Section, Source
+from .forms import ImageCaptionForm
 
 THUMBNAIL_WIDTH = 160
 
@@ -163,6 +164,7 @@ class SourceAdmin(InvalidatesPublicPages, admin.ModelAdmin):
 
 @admin.register(ImageCaption)
 class ImageCaptionAdmin(InvalidatesPublicPages, admin.ModelAdmin):
+    form = ImageCaptionForm
     list_display = ["preview", "caption_short", "credit", "article", "is_lead"]
     list_filter = ["is_lead", "is_decorative"]
     search_fields = ["caption", "credit", "photographer", "alt_text", "article__headline"]

@@ -1,10 +1,12 @@
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.formats import date_format
 from django_prose_editor.fields import ProseEditorFormField
 from django_prose_editor.widgets import AdminProseEditorWidget
 
-from ..models import Article, ArticleRevision, Transition
+from ..images import ImageRejected, sanitise
+from ..models import Article, ArticleRevision, ImageCaption, Transition
 from ..sanitize import clean_html
 
 # The editor offers what the sanitiser keeps: what a reporter types is what readers get.
@@ -84,6 +86,35 @@ class ArticleAdminForm(forms.ModelForm):
             "still in the form below. Compare their version with yours, then save again to keep yours.",
             code="conflict",
         )
+
+
+class ImageCaptionForm(forms.ModelForm):
+    """Every uploaded photo goes through the one image gate: verified, re-encoded, metadata stripped."""
+
+    class Meta:
+        model = ImageCaption
+        fields = [
+            "article",
+            "image",
+            "caption",
+            "credit",
+            "alt_text",
+            "is_decorative",
+            "photographer",
+            "usage_terms",
+            "position",
+            "is_lead",
+        ]
+
+    def clean_image(self):
+        upload = self.cleaned_data.get("image")
+        if not isinstance(upload, UploadedFile):
+            return upload  # unchanged, cleared or empty
+        upload.seek(0)
+        try:
+            return sanitise(upload.read(), upload.name)
+        except ImageRejected as rejected:
+            raise forms.ValidationError(f"This photo can't be used: {rejected}.", code="rejected") from rejected
 
 
 class TransitionForm(forms.Form):

@@ -1,0 +1,115 @@
+import io
+import struct
+import zlib
+
+import pytest
+from PIL import Image
+
+from articles import images
+from articles.images import ImageRejected, sanitise
+from tests.builders import make_article, make_image
+
+GPS_LATITUDE = (51.0, 30.0, 12.5)
+
+
+def jpeg_with_gps_and_orientation(size=(60, 40)):
+    picture = Image.new("RGB", size, (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90° clockwise to display
+    exif[0x010F] = "SpyCam Ltd"  # Make
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2], gps[3], gps[4] = "N", GPS_LATITUDE, "W", (0.0, 7.0, 40.0)
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", exif=exif)
+    return buffer.getvalue()
+
+
+def png_declaring(width, height):
+    """A tiny PNG whose header claims ``width`` × ``height`` pixels."""
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 16)) + chunk(b"IEND", b"")
+    )
+
+
+def test_gps_and_camera_metadata_are_stripped_and_orientation_applied():
+    cleaned = sanitise(jpeg_with_gps_and_orientation(), "IMG_0001.JPG")
+    data = cleaned.read()
+    picture = Image.open(io.BytesIO(data))
+
+    assert picture.size == (40, 60)  # turned the right way up
+    assert dict(picture.getexif()) == {}
+    assert b"SpyCam" not in data and b"GPS" not in data
+    assert cleaned.name == "IMG_0001.jpg"
+
+
+def test_bytes_appended_to_a_real_photo_do_not_survive():
+    polyglot = jpeg_with_gps_and_orientation() + b"<script>alert(document.cookie)</script>"
+
+    data = sanitise(polyglot, "photo.jpg").read()
+
+    assert b"<script>" not in data
+    assert Image.open(io.BytesIO(data)).format == "JPEG"
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>', "markup"),
+        (b"<!DOCTYPE html><html><script>alert(1)</script></html>", "markup"),
+        (b'<?xml version="1.0"?><svg/>', "markup"),
+        (b"just some text pretending to be a photo", "not a picture"),
+        (b"\xff\xd8\xff\xe0 truncated jpeg", "not a picture"),
+        (png_declaring(100_000, 100_000), "more pixels than it could ever hold"),
+    ],
+    ids=["svg", "html", "xml", "text", "truncated", "decompression-bomb"],
+)
+def test_files_that_are_not_honest_photos_are_refused_with_a_reason(data, reason):
+    with pytest.raises(ImageRejected, match=reason):
+        sanitise(data, "photo.jpg")
+
+
+def test_animated_pictures_are_refused():
+    frames = [Image.new("RGB", (10, 10), colour) for colour in ("red", "blue")]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, "GIF", save_all=True, append_images=frames[1:])
+
+    with pytest.raises(ImageRejected, match="animated"):
+        sanitise(buffer.getvalue(), "anim.gif")
+
+
+def test_oversized_files_and_pictures_are_refused(monkeypatch):
+    data = jpeg_with_gps_and_orientation(size=(300, 200))
+    monkeypatch.setattr(images, "MAX_BYTES", 100)
+    with pytest.raises(ImageRejected, match="the limit is"):
+        sanitise(data, "big.jpg")
+
+    monkeypatch.setattr(images, "MAX_BYTES", 10_000_000)
+    monkeypatch.setattr(images, "MAX_PIXELS", 1000)
+    with pytest.raises(ImageRejected, match="megapixels"):
+        sanitise(data, "big.jpg")
+
+
+@pytest.mark.django_db
+def test_renditions_are_drawn_once_in_webp_and_jpeg_at_each_width():
+    from tests.builders import jpeg_file
+
+    image = make_image(make_article(), image=jpeg_file(size=(1000, 500)))
+
+    renditions = images.make_renditions(image)
+
+    assert renditions["source"] == image.image.name
+    assert [size["width"] for size in renditions["sizes"]] == [480, 800, 1000]
+    first = renditions["sizes"][0]
+    assert first["height"] == 240
+    from django.core.files.storage import default_storage
+
+    with default_storage.open(first["webp"]) as stream:
+        assert Image.open(stream).format == "WEBP"
+    with default_storage.open(first["jpeg"]) as stream:
+        assert Image.open(stream).size == (480, 240)
+    assert images.make_renditions(image) == renditions  # the files already drawn are reused
