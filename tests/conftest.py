@@ -15,6 +15,7 @@ def _isolated_site(settings, tmp_path):
     # Tests build rows directly, bypassing the desk's invalidation: pages are
     # rendered fresh unless a test is about the page cache itself.
     settings.PAGE_CACHE_SECONDS = 0
+    settings.AXES_ENABLED = False  # the login-throttling tests switch it back on
     from django.core.cache import cache
 
     cache.clear()

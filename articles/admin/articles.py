@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from js_asset import Media as NoncedMedia
 
 from .. import compare
 from ..models import (
@@ -284,6 +285,8 @@ class ArticleAdmin(admin.ModelAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         form = context.get("adminform") and context["adminform"].form
         context["desk_conflict"] = getattr(form, "conflict", None)
+        # The rich-text editor's import map is an inline script: it carries this request's CSP nonce.
+        context["media"] = NoncedMedia.from_media(context["media"], nonce=request.csp_nonce)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # The desk's own pages
