@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint check bench browser clean
+.PHONY: run serve-prod test lint check bench browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,12 @@ run: $(VENV)/.runtime
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(BIN)/python manage.py load_demo
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver $(HOST)
+
+# Production settings on this machine: gunicorn, two workers (needs DJANGO_SECRET_KEY).
+serve-prod: $(VENV)/.runtime
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	$(BIN)/gunicorn newsroom.wsgi --bind $(HOST) --workers 2 --access-logfile -
 
 # Browser tests drive Debian's Chromium; install it when it is missing and we can.
 browser:
