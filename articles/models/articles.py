@@ -271,6 +271,17 @@ class Article(models.Model):
         blank=True,
         help_text="The story's identifier in that system. Re-importing the same story updates it.",
     )
+    import_fingerprint = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="A digest of the story as last imported; a re-import with the same digest changes nothing.",
+    )
+    import_version = models.CharField(
+        max_length=50,
+        blank=True,
+        help_text="The story's version in the system it came from; an older version is never imported over it.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
