@@ -19,8 +19,9 @@ urlpatterns = [
     path("author/<slug:slug>/", views.AuthorView.as_view(), name="author"),
     path("author/<slug:slug>/feed/rss/", public_page(feeds.AuthorFeed()), name="author_feed_rss"),
     path("author/<slug:slug>/feed/atom/", public_page(feeds.AtomAuthorFeed()), name="author_feed_atom"),
+    path("search/", views.search_view, name="search"),
     path("corrections/", views.CorrectionsView.as_view(), name="corrections"),
-    path("corrections/feed/", feeds.CorrectionsFeed(), name="corrections_feed"),
+    path("corrections/feed/", public_page(feeds.CorrectionsFeed()), name="corrections_feed"),
     path("preview/<int:pk>/", views.preview, name="preview"),
     path("preview/shared/<str:signed>/", views.shared_preview, name="shared_preview"),
 ]

@@ -6,6 +6,7 @@ none filters on status itself.
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import ListView
 from taggit.models import Tag
 
+from . import search
 from .cache import public_page
 from .models import Article, Author, Correction, Section, ShareLink, SlugRedirect
 
@@ -101,6 +103,19 @@ def article_detail(request, slug):
     if moved is not None:
         return redirect(moved.article, permanent=True)
     raise Http404("No published story at this address.")
+
+
+@public_page
+def search_view(request):
+    """Full-text search over live stories, ranked, highlighted and paginated."""
+    query = request.GET.get("q", "").strip()[: search.MAX_QUERY_LENGTH]
+    page = None
+    if search.clean_query(query):
+        try:
+            page = search.search(query, request.GET.get("page", 1))
+        except (EmptyPage, PageNotAnInteger):
+            raise Http404("No such page of results.") from None
+    return render(request, "articles/search.html", {"query": query, "page_obj": page})
 
 
 @method_decorator(public_page, name="dispatch")

@@ -3,6 +3,7 @@ from .desk import ArticleEvent, ArticleRevision, Correction, ShareLink, SlugRedi
 from .media import ImageCaption
 from .newsroom import Author, Section
 from .quotes import Quote
+from .search import SearchEntry
 from .sources import Source
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "Correction",
     "ImageCaption",
     "Quote",
+    "SearchEntry",
     "Section",
     "ShareLink",
     "SlugRedirect",

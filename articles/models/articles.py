@@ -516,6 +516,9 @@ class Article(models.Model):
             Article.objects.filter(pk=self.pk).update(version=F("version") + 1)
             self.version = Article.objects.values_list("version", flat=True).get(pk=self.pk)
             invalidate_pages()
+            from ..search import index_on_commit  # the search module reads these models
+
+            index_on_commit([self.pk])
             return ArticleRevision.objects.create(
                 article=self, number=self.version, created_by=by, comment=comment, data=self.snapshot()
             )

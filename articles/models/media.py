@@ -3,6 +3,8 @@
 from django.db import models
 from django.db.models import Q
 
+from ..images import make_renditions
+
 
 class ImageCaptionQuerySet(models.QuerySet):
     def public(self):
@@ -48,6 +50,12 @@ class ImageCaption(models.Model):
     width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     position = models.PositiveSmallIntegerField(default=0, help_text="Order within the story.")
+    renditions = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="The sizes drawn for readers' browsers (WebP and JPEG), made once per photo.",
+    )
     is_lead = models.BooleanField(
         "lead image",
         default=False,
@@ -74,6 +82,13 @@ class ImageCaption(models.Model):
 
     def __str__(self):
         return self.caption[:80]
+
+    def ensure_renditions(self):
+        """Draw the reader-sized copies once (again only when the photo itself changes)."""
+        if not self.image or self.renditions.get("source") == self.image.name:
+            return
+        self.renditions = make_renditions(self)
+        ImageCaption.objects.filter(pk=self.pk).update(renditions=self.renditions)
 
     @property
     def caption_line(self):
