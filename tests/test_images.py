@@ -113,3 +113,42 @@ def test_renditions_are_drawn_once_in_webp_and_jpeg_at_each_width():
     with default_storage.open(first["jpeg"]) as stream:
         assert Image.open(stream).size == (480, 240)
     assert images.make_renditions(image) == renditions  # the files already drawn are reused
+
+
+@pytest.mark.django_db
+def test_story_page_offers_webp_and_jpeg_sizes_with_dimensions(client):
+    from tests.builders import jpeg_file
+
+    article = make_article()
+    image = make_image(article, image=jpeg_file(size=(1000, 500)), is_lead=True)
+    image.ensure_renditions()
+
+    html = client.get(article.get_absolute_url()).content.decode()
+
+    assert '<source type="image/webp" srcset="' in html
+    assert "480w" in html and "800w" in html and "1000w" in html
+    assert 'width="1000" height="500"' in html
+    figure = html[html.index('<figure class="figure figure--lead">') :]
+    assert 'loading="lazy"' not in figure[: figure.index("</figure>")]  # the lead photo loads at once
+
+
+@pytest.mark.django_db
+def test_photo_without_renditions_falls_back_to_the_original(client):
+    article = make_article()
+    image = make_image(article, is_lead=True)
+
+    html = client.get(article.get_absolute_url()).content.decode()
+
+    assert image.image.url in html
+    assert "<picture>" not in html
+
+
+@pytest.mark.django_db
+def test_make_renditions_command_fills_in_missing_ones():
+    from django.core.management import call_command
+
+    image = make_image(make_article())
+    call_command("make_renditions", verbosity=0)
+
+    image.refresh_from_db()
+    assert image.renditions["source"] == image.image.name

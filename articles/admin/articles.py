@@ -258,6 +258,8 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        for image in form.instance.images.all():
+            image.ensure_renditions()
         form.instance.record_revision(by=request.user)
 
     def response_change(self, request, obj):

@@ -179,7 +179,7 @@ def load(content=None, now=None):
         for number, data in enumerate(story.get("images", []), start=1):
             name, drawn = save_picture(story["key"], number, data.get("scene", "city"))
             result.images += drawn
-            ImageCaption.objects.create(
+            photo = ImageCaption.objects.create(
                 article=article,
                 image=name,
                 caption=data["caption"],
@@ -189,6 +189,7 @@ def load(content=None, now=None):
                 is_lead=data.get("lead", False),
                 position=number,
             )
+            photo.ensure_renditions()
         Quote.objects.bulk_create(
             Quote(
                 article=article,

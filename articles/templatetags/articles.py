@@ -21,6 +21,29 @@ def media_url(name):
     return default_storage.url(name) if name else ""
 
 
+@register.inclusion_tag("articles/_picture.html")
+def picture(image, *, sizes, alt=None, lazy=True):
+    """
+    A photo as ``<picture>``: WebP and JPEG renditions in ``srcset`` for the
+    browser to choose from by ``sizes``, the width and height that keep the
+    page from jumping, lazy loading unless it is at the top of the page. Falls
+    back to the original file while renditions are not drawn yet. ``alt``
+    defaults to the photo's own alt text (empty for a decorative photo).
+    """
+    if alt is None:
+        alt = "" if image.is_decorative else image.alt_text
+    renditions = image.renditions.get("sizes") if image.renditions.get("source") == image.image.name else None
+    context = {"image": image, "alt": alt, "lazy": lazy, "sizes": sizes}
+    if renditions:
+        url = default_storage.url
+        context |= {
+            "webp_srcset": ", ".join(f"{url(size['webp'])} {size['width']}w" for size in renditions),
+            "jpeg_srcset": ", ".join(f"{url(size['jpeg'])} {size['width']}w" for size in renditions),
+            "fallback": url(next((s for s in renditions if s["width"] >= 800), renditions[-1])["jpeg"]),
+        }
+    return context
+
+
 @register.simple_tag
 def story_body(article):
     """
