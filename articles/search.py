@@ -77,7 +77,9 @@ def index_on_commit(article_ids):
 def _index_postgresql(documents):
     SearchEntry.objects.filter(article_id__in=documents).delete()
     SearchEntry.objects.bulk_create(
-        SearchEntry(article_id=pk, document="\n".join(parts)) for pk, parts in documents.items()
+        # The snippet comes from the document: the story's text below its headline.
+        SearchEntry(article_id=pk, document="\n".join(parts[1:]))
+        for pk, parts in documents.items()
     )
     for pk, (headline, standfirst, body, extras) in documents.items():
         SearchEntry.objects.filter(article_id=pk).update(
@@ -216,7 +218,7 @@ class _SqliteResults:
         live_sql, live_params = self._live_ids()
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT rowid, snippet({FTS5_TABLE}, -1, %s, %s, '…', 24) FROM {FTS5_TABLE} "
+                f"SELECT rowid, snippet({FTS5_TABLE}, 2, %s, %s, '…', 24) FROM {FTS5_TABLE} "
                 f"WHERE {FTS5_TABLE} MATCH %s AND rowid IN ({live_sql}) "
                 f"ORDER BY bm25({FTS5_TABLE}, 10.0, 5.0, 1.0, 2.0), rowid DESC LIMIT %s OFFSET %s",
                 [START, STOP, self.match, *live_params, window.stop - window.start, window.start],
