@@ -21,6 +21,7 @@ def newsroom():
         article = make_rich_article(
             section=section,
             headline=f"Storm surge floods Lower Town streets, report {number}",
+            body="<p>The storm surge flooded forty homes in Lower Town overnight.</p><p>Residents were evacuated.</p>",
             tags=("flooding", "sea wall"),
         )
         image = make_image(article, image=jpeg_file(size=(1200, 800)), position=3)
