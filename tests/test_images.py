@@ -152,3 +152,13 @@ def test_make_renditions_command_fills_in_missing_ones():
 
     image.refresh_from_db()
     assert image.renditions["source"] == image.image.name
+
+
+@pytest.mark.django_db
+def test_stored_photo_names_cannot_be_guessed_from_the_original_file_name():
+    from tests.builders import jpeg_file
+
+    image = make_image(make_article(), image=jpeg_file(name="mayor-secret-meeting.jpg"))
+
+    assert "mayor" not in image.image.name
+    assert image.image.name.startswith("images/") and image.image.name.endswith(".jpg")

@@ -1,9 +1,22 @@
 """Photos with their caption, credit and alt text."""
 
+import secrets
+from pathlib import PurePath
+
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from ..images import make_renditions
+
+
+def photo_upload_to(instance, filename):
+    """
+    A random name under the month's folder: a photo of an unpublished story
+    must not be found by guessing its address from the photographer's file name.
+    """
+    extension = PurePath(filename).suffix.lower()[:5]
+    return f"images/{timezone.now():%Y/%m}/{secrets.token_urlsafe(16)}{extension}"
 
 
 class ImageCaptionQuerySet(models.QuerySet):
@@ -15,7 +28,7 @@ class ImageCaptionQuerySet(models.QuerySet):
 class ImageCaption(models.Model):
     article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="images")
     image = models.ImageField(
-        upload_to="images/%Y/%m/",
+        upload_to=photo_upload_to,
         blank=True,
         width_field="width",
         height_field="height",
