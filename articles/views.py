@@ -65,7 +65,10 @@ class SectionView(LiveArticleListView):
 
 
 class TagView(LiveArticleListView):
+    """A topic's stories. A topic only unpublished stories carry does not exist for readers."""
+
     template_name = "articles/tag.html"
+    allow_empty = False
 
     def get_queryset(self):
         self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
