@@ -11,6 +11,7 @@ from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import admin
 from django.db.models import Q
+from django.urls import path
 from django.utils import timezone
 
 from .models import Article, ImageCaption
@@ -33,6 +34,20 @@ class NewsroomAdminSite(admin.AdminSite):
 
     def index(self, request, extra_context=None):
         return super().index(request, {**desk_dashboard(request.user), **(extra_context or {})})
+
+    def get_urls(self):
+        # Imported here: the admin's modules are loaded (autodiscovered) by the time URLs are built.
+        from .admin.reports import sourcing_report_view
+
+        return [
+            path(
+                "articles/sourcing-report/",
+                self.admin_view(sourcing_report_view),
+                {"site": self},
+                name="articles_sourcing_report",
+            ),
+            *super().get_urls(),
+        ]
 
 
 def desk_dashboard(user, now=None):

@@ -1,16 +1,22 @@
 """The desk's reference lists: sections, authors, sources, quotes and photos."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db.models import Count, Q
+from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
 from ..cache import invalidate_pages
 from ..models import Author, ImageCaption, Quote, Section, Source
+from ..registry import merge_sources
+from ..search import index_on_commit
 from .forms import ImageCaptionForm
 
 THUMBNAIL_WIDTH = 160
+# A source's change page lists at most this many of its quotes, newest stories first.
+SOURCE_PAGE_QUOTES = 200
 
 # What only holders of ``view_confidential_source`` may see of a confidential source.
 CONFIDENTIAL_FIELDS = ["name", "role", "organisation", "aliases", "email", "phone", "contact_notes"]
@@ -102,9 +108,28 @@ class SourceAdmin(InvalidatesPublicPages, admin.ModelAdmin):
         ("Private contact details", {"fields": [("email", "phone"), "contact_notes"]}),
         (None, {"fields": [("created_at", "updated_at")]}),
     ]
+    actions = ["merge_selected"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(quote_count=Count("quotes"))
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"name", "confidential", "public_label"} & set(form.changed_data):
+            # The search index holds the public names of the sources each story quotes.
+            index_on_commit(obj.quotes.values_list("article_id", flat=True).distinct())
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            # The source's quotes with their stories, in one query: the template groups them by story.
+            quotes = list(
+                Quote.objects.filter(source=obj)
+                .select_related("article__section")
+                .order_by("-article__published_at", "-article_id", "position", "pk")[: SOURCE_PAGE_QUOTES + 1]
+            )
+            context["source_quotes"] = quotes[:SOURCE_PAGE_QUOTES]
+            context["source_quotes_truncated"] = len(quotes) > SOURCE_PAGE_QUOTES
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_search_results(self, request, queryset, search_term):
         if sees_confidential_sources(request.user) or not search_term:
@@ -160,6 +185,56 @@ class SourceAdmin(InvalidatesPublicPages, admin.ModelAdmin):
     @admin.display(description="Quotes", ordering="quote_count")
     def quote_count(self, obj):
         return obj.quote_count
+
+    def has_merge_permission(self, request):
+        # Django offers an action to holders of *any* of its permissions; merging needs both.
+        return self.has_change_permission(request) and self.has_delete_permission(request)
+
+    @admin.action(description="Merge selected sources", permissions=["merge"])
+    def merge_selected(self, request, queryset):
+        """
+        Fold duplicates into one source chosen on an intermediate page: quotes move to it, the
+        others' names and aliases become its aliases, the others are deleted. A confidential
+        source may be merged only by someone who may see who it is.
+        """
+        sources = list(queryset.order_by("-quote_count", "pk"))
+        if len(sources) < 2:
+            self.message_user(request, "Select at least two sources to merge.", messages.WARNING)
+            return None
+        if any(source.confidential for source in sources) and not sees_confidential_sources(request.user):
+            self.message_user(
+                request,
+                "Merging refused: a confidential source can be merged only by someone allowed to see who it is.",
+                messages.ERROR,
+            )
+            return None
+        survivor = next((s for s in sources if str(s.pk) == request.POST.get("survivor")), None)
+        if "merge" in request.POST and survivor is not None:
+            others = [source for source in sources if source.pk != survivor.pk]
+            moved = merge_sources(survivor, others)
+            self.message_user(
+                request,
+                f"Merged {len(others)} {'source' if len(others) == 1 else 'sources'} into “{survivor.name}”: "
+                f"{moved} {'quote' if moved == 1 else 'quotes'} moved, "
+                f"{len(survivor.alias_list)} {'alias' if len(survivor.alias_list) == 1 else 'aliases'} now.",
+                messages.SUCCESS,
+            )
+            return None
+        confidentiality = {source.confidential for source in sources}
+        return TemplateResponse(
+            request,
+            "admin/articles/source/merge.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": f"Merge {len(sources)} sources",
+                "sources": sources,
+                "survivor": survivor or sources[0],
+                "mixed_confidentiality": len(confidentiality) > 1,
+                "action": request.POST["action"],
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
 
 
 @admin.register(ImageCaption)
