@@ -518,3 +518,33 @@ def test_source_flag_is_readonly_for_reporters_when_adding(client):
     )
 
     assert Source.objects.get(name="New Person").confidential is False
+
+
+def test_editor_reruns_quote_extraction_on_a_story(client):
+    article = make_article(
+        body="<p>“We will reopen the bridge on Monday,” said Maria Lindqvist, the port spokeswoman.</p>"
+    )
+    logged_in(client, make_user("Editor"))
+
+    response = client.post(reverse("admin:articles_article_reextract", args=[article.pk]), follow=True)
+
+    assert "Quotes extracted again: 1 found" in response.text
+    quote = article.quotes.select_related("source").get()
+    assert quote.text == "We will reopen the bridge on Monday"
+    assert quote.source.name == "Maria Lindqvist"
+
+
+def test_reporter_cannot_rerun_extraction_on_a_published_story(client):
+    reporter = make_user("Reporter")
+    article = make_article(created_by=reporter, body="<p>“Fine,” said Ana Ruiz.</p>")
+
+    response = logged_in(client, reporter).post(reverse("admin:articles_article_reextract", args=[article.pk]))
+
+    assert response.status_code == 403
+    assert not article.quotes.exists()
+
+
+def test_dashboard_links_the_sourcing_report(client):
+    page = logged_in(client, make_user("Editor")).get(reverse("admin:index")).text
+
+    assert reverse("admin:articles_sourcing_report") in page

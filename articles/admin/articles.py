@@ -20,7 +20,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from js_asset import Media as NoncedMedia
 
-from .. import compare
+from .. import compare, registry
 from ..models import (
     TRANSITIONS,
     Article,
@@ -174,9 +174,21 @@ class ArticleAdmin(admin.ModelAdmin):
     ]
     inlines = [BylineInline, ImageCaptionInline, QuoteInline, CorrectionInline]
     actions = [
-        transition_action(name)
-        for name in ("submit", "approve", "return_to_reporter", "publish", "schedule", "unschedule", "withdraw")
-    ] + [transition_action("restore")]
+        *(
+            transition_action(name)
+            for name in (
+                "submit",
+                "approve",
+                "return_to_reporter",
+                "publish",
+                "schedule",
+                "unschedule",
+                "withdraw",
+                "restore",
+            )
+        ),
+        "reextract_quotes",
+    ]
     change_form_template = "admin/articles/article/desk_change_form.html"
 
     class Media:
@@ -221,6 +233,18 @@ class ArticleAdmin(admin.ModelAdmin):
             .prefetch_related(
                 Prefetch("images", queryset=ImageCaption.objects.filter(is_lead=True), to_attr="lead_images")
             )
+        )
+
+    @admin.action(description="Re-run quote extraction (selected stories)", permissions=["change"])
+    def reextract_quotes(self, request, queryset):
+        stories = [story for story in queryset if story.can_be_edited_by(request.user)]
+        found = sum(len(registry.reextract(story, by=request.user)) for story in stories)
+        skipped = queryset.count() - len(stories)
+        self.message_user(
+            request,
+            f"Quotes extracted again for {len(stories)} stories ({found} quotes)."
+            + (f" {skipped} stories you may not edit were left alone." if skipped else ""),
+            messages.SUCCESS,
         )
 
     # Changelist columns
@@ -280,6 +304,7 @@ class ArticleAdmin(admin.ModelAdmin):
             "desk_others_editing": others,
             "desk_share_links": ShareLink.objects.filter(article=article).usable(),
             "desk_can_share": request.user.has_perm("articles.add_sharelink"),
+            "desk_can_reextract": article.can_be_edited_by(request.user),
             **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, context)
@@ -305,6 +330,7 @@ class ArticleAdmin(admin.ModelAdmin):
                 name="articles_article_restore",
             ),
             path("<int:pk>/share/", desk(self.share_view), name="articles_article_share"),
+            path("<int:pk>/reextract/", desk(self.reextract_view), name="articles_article_reextract"),
             path(
                 "<int:pk>/share/<int:link_pk>/revoke/",
                 desk(self.revoke_share_view),
@@ -466,6 +492,15 @@ class ArticleAdmin(admin.ModelAdmin):
             "admin/articles/article/share.html",
             self._context(request, article, form=form, title=f"Share a preview of “{article}”"),
         )
+
+    def reextract_view(self, request, pk):
+        """Read the story's quotes again from its text; the desk checks them in the quote list."""
+        article = self._story(request, pk)
+        if request.method != "POST" or not article.can_be_edited_by(request.user):
+            raise PermissionDenied
+        found = registry.reextract(article, by=request.user)
+        messages.success(request, f"Quotes extracted again: {len(found)} found. Check them in the quote list below.")
+        return redirect(self._change_url(article))
 
     def revoke_share_view(self, request, pk, link_pk):
         article = self._story(request, pk)
