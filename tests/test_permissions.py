@@ -16,6 +16,11 @@ from tests.builders import make_article, make_publishable, make_source, make_use
 pytestmark = [pytest.mark.django_db, pytest.mark.ignore_template_errors]
 
 S = Article.Status
+EMPTY_INLINES = {
+    f"{prefix}-{count}": "0"
+    for prefix in ("bylines", "images", "quotes", "corrections")
+    for count in ("TOTAL_FORMS", "INITIAL_FORMS")
+}
 
 
 @pytest.fixture
@@ -47,8 +52,10 @@ def desk_urls(story, link):
     }
 
 
-@pytest.mark.parametrize("name", ["change", "versions", "compare", "restore", "share", "revoke", "reextract",
-                                  "move", "preview", "delete", "history"])  # fmt: skip
+DESK_URLS = ["change", "versions", "compare", "restore", "share", "revoke", "reextract", "move", "preview", "delete"]
+
+
+@pytest.mark.parametrize("name", [*DESK_URLS, "history"])
 def test_anonymous_requests_to_desk_urls_go_to_the_login_page(client, desk, name):
     _, story, link = desk
     url = desk_urls(story, link)[name]
@@ -95,8 +102,8 @@ def test_each_role_may_do_exactly_what_the_matrix_says(client, desk, action, rol
             "slug": story.slug,
             "body": story.body,
             "section": story.section_id,
-            **{f"{p}-{k}": "0" for p in ("bylines", "images", "quotes", "corrections") for k in ("TOTAL_FORMS", "INITIAL_FORMS")},
-        }  # fmt: skip
+            **EMPTY_INLINES,
+        }
 
     response = client.post(url, data)
 
