@@ -136,7 +136,9 @@ def test_a_story_goes_from_reporter_to_readers_through_the_desk(chromium, live_s
     response = reader.goto(story_url)
     assert response.status == 200
     assert reader.locator("h1").inner_text() == "Ferry timetable cut for winter"
-    assert reader.locator("figure.figure--lead img").evaluate("img => img.naturalWidth") == 800
+    photo = reader.locator("figure.figure--lead img")
+    assert photo.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert photo.evaluate("img => img.currentSrc").endswith(".webp")  # a rendition drawn when it was saved
     assert "Demand falls in winter" in reader.locator(".pull-quote").inner_text()
     screenshot(reader, "desk-4-reader-sees-the-story")
 
