@@ -112,3 +112,19 @@ def make_publishable(**overrides):
     add_byline(article)
     make_image(article, is_lead=True)
     return article
+
+
+def count_queries(client, url, *, warm=False):
+    """How many queries one GET of ``url`` costs (``warm``: with the sections menu and page cache as on a
+    running site — the page cache emptied, the menu cached by a first page view)."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if warm:
+        cache.clear()
+        client.get("/")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from articles.models import Article, ImageCaption, Quote, Source
-from tests.builders import make_article, make_rich_article, make_section, make_source
+from tests.builders import count_queries, make_article, make_rich_article, make_section, make_source
 
 pytestmark = [pytest.mark.django_db, pytest.mark.ignore_template_errors]
 
@@ -18,15 +18,6 @@ def editor_client(client, django_user_model):
 
 def changelist(model_name):
     return reverse(f"admin:articles_{model_name}_changelist")
-
-
-def count_queries(client, url):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
-    return len(queries)
 
 
 @pytest.mark.parametrize("model_name", CHANGELISTS)

@@ -7,6 +7,7 @@ from django.utils import timezone
 from articles.models import Article
 from tests.builders import (
     add_byline,
+    count_queries,
     make_article,
     make_author,
     make_image,
@@ -209,15 +210,6 @@ def page_urls(article):
         "author": author.get_absolute_url(),
         "article": article.get_absolute_url(),
     }
-
-
-def count_queries(client, url):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
-    return len(queries)
 
 
 @pytest.mark.parametrize("page", ["home", "section", "tag", "author", "article"])
