@@ -36,7 +36,7 @@ class StoryFeed(Feed):
         return Article.objects.live()
 
     def items(self, obj):
-        return self.stories(obj).for_listing().prefetch_related("tags")[:FEED_LENGTH]
+        return self.stories(obj).for_feed()[:FEED_LENGTH]
 
     def get_feed(self, obj, request):
         feed = super().get_feed(obj, request)

@@ -68,6 +68,10 @@ class ArticleQuerySet(models.QuerySet):
             .latest_first()
         )
 
+    def for_feed(self):
+        """A feed item: what a listing shows, plus the tags that become its categories."""
+        return self.for_listing().prefetch_related("tags")
+
     def for_detail(self):
         """
         Everything the article page shows, in a fixed number of queries.
