@@ -92,11 +92,12 @@ def publisher(request):
 
 
 def image_object(image, request):
+    url, width, height = image.share_copy
     data = {
         "@type": "ImageObject",
-        "url": request.build_absolute_uri(image.image.url),
-        "width": image.width,
-        "height": image.height,
+        "url": request.build_absolute_uri(url),
+        "width": width,
+        "height": height,
     }
     if image.caption:
         data["caption"] = image.caption

@@ -315,3 +315,17 @@ def test_draft_preview_renders_its_metadata_without_dates(admin_client):
     assert "datePublished" not in data
     assert meta(html, "article:published_time") == []
     assert '<meta name="robots" content="noindex, nofollow">' in html
+
+
+@pytest.mark.django_db
+def test_shares_and_search_results_get_the_1200_pixel_copy_of_the_lead_photo(client):
+    from tests.builders import jpeg_file
+
+    article = make_article()
+    photo = make_image(article, image=jpeg_file(size=(1600, 1000)), is_lead=True)
+    photo.ensure_renditions()
+
+    html = client.get(article.get_absolute_url()).content.decode()
+
+    assert '<meta property="og:image:width" content="1200">' in html
+    assert "-1200.jpg" in html

@@ -104,6 +104,15 @@ class ImageCaption(models.Model):
         ImageCaption.objects.filter(pk=self.pk).update(renditions=self.renditions)
 
     @property
+    def share_copy(self):
+        """(url, width, height) of the copy to show in shares and search results: the JPEG nearest 1200 px."""
+        sizes = self.renditions.get("sizes") if self.renditions.get("source") == self.image.name else None
+        if not sizes:
+            return self.image.url, self.width, self.height
+        best = min(sizes, key=lambda size: abs(size["width"] - 1200))
+        return self.image.storage.url(best["jpeg"]), best["width"], best["height"]
+
+    @property
     def caption_line(self):
         """“Caption — Credit”, as printed under the picture."""
         return " — ".join(part for part in (self.caption, self.credit) if part)

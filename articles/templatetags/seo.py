@@ -53,10 +53,11 @@ def article_meta(context, article):
     lead = article.lead_image
     image = None
     if lead is not None:
+        url, width, height = lead.share_copy
         image = {
-            "url": request.build_absolute_uri(lead.image.url),
-            "width": lead.width,
-            "height": lead.height,
+            "url": request.build_absolute_uri(url),
+            "width": width,
+            "height": height,
             "alt": "" if lead.is_decorative else lead.alt_text,
         }
     head = _head(
