@@ -1,0 +1,999 @@
+"""
+The one writer of imports, and the road back for exports.
+
+``load(records)`` takes the ``ArticleRecord``s and ``RecordError``s a parser yields and
+puts the stories into the database. It knows no format: everything it reads is in the
+record. Records are taken in batches of ``BATCH_SIZE``; for each batch it
+
+1. looks every story up by its import key (origin + external id), one query for the
+   batch. A story whose stored fingerprint matches the record's is *unchanged* and
+   nothing is written; so is a record whose numeric ``version`` is older than the stored
+   one (an older version never overwrites, or brings back, a newer or withdrawn story);
+2. checks each remaining record against the models' limits and probes its pictures: a
+   file must lie inside the images folder and look like a picture ``articles.images``
+   accepts (format, bytes, pixels, one frame). A missing file, or a picture known only by
+   its remote ``url`` (never fetched here), is kept as a caption awaiting its photo;
+3. extracts quotes from the body with ``articles.quotes`` when the record carries none;
+4. resolves the batch's sections, authors, tags and sources together: one query per
+   kind, the missing ones created in bulk. Speakers go through the source registry
+   (``articles.registry.match_sources``); sources the input marks confidential are
+   matched, by name and public label, only to confidential ones;
+5. writes each story in its own transaction: the article, its bylines, its pictures
+   (each through ``articles.images.sanitise``, the one gate, then stored under a random
+   name; an update keeps the stored photo when the file gives the same picture), tags,
+   quotes and any new corrections; then its status through the workflow verbs; then a
+   revision. If anything fails, the story's transaction rolls back, the files it stored
+   are deleted and the failure is reported; the other stories carry on. Once it has
+   committed, the new photos' renditions are drawn.
+
+Status: the record's ``status`` is honoured; ``defaults.status`` applies to new stories
+whose input carries none (an update leaves the status alone then). "published" goes
+through ``publish`` (at the input's time) or ``schedule`` (for a future time), after the
+embargo is set, and fails the story when the publish guard refuses; "withdrawn" goes
+through ``withdraw``; a restricted story, or one the input marks as a draft, is never
+published, and is taken down if it is public. A withdrawn story is never republished by
+an import: that is the desk's decision. An embargo stays until its time when a later
+version of the story comes without one.
+
+``load(..., dry_run=True)`` runs all of this inside a transaction that is rolled back,
+and stores no files. An ``InputFile`` in the stream says which file the records after it
+come from and where their image paths are relative to.
+
+``records_for_export`` and ``export_record`` turn stories back into records (for
+``export_articles``), so that an export imported into an empty database gives the same
+stories, pictures, quotes, sources and corrections.
+"""
+
+import hashlib
+import io
+import warnings
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Prefetch, Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.text import slugify
+from PIL import Image, UnidentifiedImageError
+from taggit.models import Tag, TaggedItem
+
+from articles import images as photos
+from articles.models import (
+    Article,
+    Author,
+    Byline,
+    Correction,
+    ImageCaption,
+    Quote,
+    Section,
+    Source,
+    TransitionRefused,
+)
+from articles.registry import match_sources, name_key, organisations_agree, story_text
+
+from .records import (
+    ArticleRecord,
+    BylineRecord,
+    CorrectionRecord,
+    ImageRecord,
+    QuoteRecord,
+    RecordError,
+    SourceRecord,
+)
+
+BATCH_SIZE = 200
+STATUSES = ("draft", "published")
+
+
+class LoadError(Exception):
+    """One story cannot be imported; the message says why, for the report."""
+
+
+@dataclass(frozen=True)
+class LoadDefaults:
+    """What the command line supplies for stories whose input says nothing about it."""
+
+    status: str = "draft"
+    section: str = ""
+    author: str = ""
+
+    def __post_init__(self):
+        if self.status not in STATUSES:
+            raise ValueError(f"the default status must be one of {', '.join(STATUSES)}, not {self.status!r}")
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """Marks where the records after it come from (``name``) and what their image paths are relative to."""
+
+    name: str
+    images_root: Path | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A failure or a note about one story: the input file, the record's place in it and what happened."""
+
+    file: str
+    record: str
+    reason: str
+
+    def __str__(self):
+        where = self.record or self.file
+        return f"{where}: {self.reason}" if where else self.reason
+
+
+@dataclass
+class LoadReport:
+    """What a load did (or, in a dry run, would do): counts, every failure and the notes worth reading."""
+
+    dry_run: bool = False
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failures: list[Problem] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)
+
+    @property
+    def failed(self):
+        return len(self.failures)
+
+    @property
+    def total(self):
+        return self.created + self.updated + self.unchanged + self.failed
+
+    def summary(self):
+        """“12 created, 3 updated, 40 unchanged, 1 failed”."""
+        return (
+            f"{self.created:,} created, {self.updated:,} updated, {self.unchanged:,} unchanged, {self.failed:,} failed"
+        )
+
+    def as_dict(self):
+        """The report as the ``--report`` JSON file holds it."""
+        return {
+            "dry_run": self.dry_run,
+            "counts": {
+                "created": self.created,
+                "updated": self.updated,
+                "unchanged": self.unchanged,
+                "failed": self.failed,
+            },
+            "failures": [vars(problem) for problem in self.failures],
+            "notes": [vars(problem) for problem in self.notes],
+        }
+
+
+def load(
+    records,
+    *,
+    dry_run=False,
+    defaults=None,
+    images_root=None,
+    extract_quotes=True,
+    progress=None,
+    batch_size=BATCH_SIZE,
+):
+    """
+    Import ``records`` (``ArticleRecord``, ``RecordError`` and ``InputFile`` items) and return a ``LoadReport``.
+
+    ``defaults`` is a ``LoadDefaults``. ``images_root`` is where image paths are relative
+    to, unless an ``InputFile`` says otherwise; without one, pictures are kept awaiting
+    their photos. ``progress``, if given, is called with the report after each story.
+    Consumes ``records`` lazily, one batch at a time, so memory does not grow with the input.
+    """
+    loader = _Loader(
+        dry_run=dry_run,
+        defaults=defaults or LoadDefaults(),
+        images_root=Path(images_root) if images_root else None,
+        extract_quotes=extract_quotes,
+        progress=progress,
+        batch_size=batch_size,
+    )
+    if not dry_run:
+        loader.run(records)
+        return loader.report
+    with transaction.atomic():
+        loader.run(records)
+        transaction.set_rollback(True)
+    return loader.report
+
+
+@dataclass
+class _Picture:
+    """An image record ready to write: its probed file (None while the photo is awaited) and alt text."""
+
+    record: ImageRecord
+    label: str
+    path: Path | None = None
+    alt_text: str = ""
+
+
+@dataclass
+class _Plan:
+    """One story to create or update, checked and with its pictures verified, waiting for its batch's names."""
+
+    record: ArticleRecord
+    file: str
+    article: Article | None
+    fingerprint: str
+    pictures: list[_Picture]
+    quotes: list[tuple[QuoteRecord, SourceRecord]]
+    sources: list[SourceRecord]
+    notes: list[str]
+    slug: str = ""
+
+    @property
+    def where(self):
+        return self.record.location or self.file
+
+
+class _Loader:
+    def __init__(self, *, dry_run, defaults, images_root, extract_quotes, progress, batch_size):
+        self.dry_run = dry_run
+        self.defaults = defaults
+        self.images_root = images_root
+        self.extract_quotes = extract_quotes
+        self.progress = progress
+        self.batch_size = batch_size
+        self.report = LoadReport(dry_run=dry_run)
+
+    def run(self, items):
+        for batch in self._batches(items):
+            self._load_batch(batch)
+
+    def _batches(self, items):
+        """Lists of ``(item, InputFile)``: at most ``batch_size``, and never the same import key twice."""
+        batch, keys = [], set()
+        current = InputFile("")
+        for item in items:
+            if isinstance(item, InputFile):
+                current = item
+                continue
+            key = (item.origin, item.external_id) if isinstance(item, ArticleRecord) else None
+            if len(batch) >= self.batch_size or key in keys:
+                yield batch
+                batch, keys = [], set()
+            batch.append((item, current))
+            keys.add(key)
+        if batch:
+            yield batch
+
+    def _load_batch(self, batch):
+        """Plan every story of the batch, resolve their names together, then write them in input order."""
+        stored = _stored_articles(item for item, _ in batch if isinstance(item, ArticleRecord))
+        steps = []
+        for item, source in batch:
+            if isinstance(item, RecordError):
+                steps.append(Problem(source.name, item.location, item.reason))
+                continue
+            try:
+                steps.append(self._plan(item, source, stored.get((item.origin, item.external_id))))
+            except LoadError as problem:
+                steps.append(Problem(source.name, item.location, str(problem)))
+        plans = [step for step in steps if isinstance(step, _Plan)]
+        names = _BatchNames(plans) if plans else None
+        for step in steps:
+            if isinstance(step, _Plan):
+                self._write(step, names)
+            elif isinstance(step, Problem):
+                self._fail(step.file, step.record, step.reason)
+            else:
+                self._count("unchanged")
+
+    # Before any writing: what to do with a record, and whether it can be done.
+
+    def _plan(self, record, source, article):
+        """A ``_Plan`` for ``record``, None when it is unchanged, or ``LoadError`` when it cannot be imported."""
+        record = self._with_defaults(record)
+        fingerprint = self._fingerprint(record)
+        if article is not None:
+            if _is_older(record.version, article.import_version):
+                self._note(
+                    source.name,
+                    record.location,
+                    f"version {record.version} is older than the stored version {article.import_version}; ignored",
+                )
+                return None
+            if article.import_fingerprint == fingerprint:
+                return None
+        _check(record)
+        notes = []
+        root = source.images_root or self.images_root
+        pictures = [_picture(image, index, root, notes) for index, image in enumerate(record.images)]
+        quotes, sources = self._quotes(record)
+        return _Plan(record, source.name, article, fingerprint, pictures, quotes, sources, notes)
+
+    def _with_defaults(self, record):
+        changes = {}
+        if not record.section and self.defaults.section:
+            changes["section"] = self.defaults.section
+        if not record.bylines and self.defaults.author:
+            changes["bylines"] = [BylineRecord(self.defaults.author)]
+        return replace(record, **changes) if changes else record
+
+    def _fingerprint(self, record):
+        """The record's fingerprint, and whether quotes will be extracted for it (which changes what is stored)."""
+        if record.quotes or not self.extract_quotes:
+            return record.fingerprint
+        return hashlib.sha256(f"{record.fingerprint}+extracted-quotes".encode()).hexdigest()
+
+    def _quotes(self, record):
+        """``(quote, source)`` pairs for the story and every source it names (quoted or not)."""
+        quotes, extracted = record.quotes, []
+        if not quotes and self.extract_quotes and record.body_html:
+            quotes, extracted = _extract_quotes(record.body_html)
+        sources = []
+        for source in [*record.sources, *extracted]:
+            if _same_source(sources, source.name, source.organisation) is None:
+                sources.append(source)
+        pairs = []
+        for quote in quotes:
+            speaker = _same_source(sources, quote.speaker, quote.organisation)
+            if speaker is None:
+                speaker = SourceRecord(name=quote.speaker, role=quote.role, organisation=quote.organisation)
+                sources.append(speaker)
+            pairs.append((quote, speaker))
+        return pairs, sources
+
+    # Writing one story.
+
+    def _write(self, plan, names):
+        record = plan.record
+        stored_files = []
+        try:
+            with transaction.atomic():
+                article, created = self._save_article(plan, names)
+                new_photos = self._save_parts(article, plan, names, created, stored_files)
+                self._apply_status(article, plan, created)
+                article.record_revision(comment=f"Imported from {plan.where}"[:255])
+        except BaseException as problem:
+            storage = ImageCaption._meta.get_field("image").storage
+            for name in stored_files:
+                storage.delete(name)
+            if not isinstance(problem, Exception):
+                raise  # interrupted: what is committed stays, a re-run does the rest
+            reason = str(problem) if isinstance(problem, LoadError) else f"{type(problem).__name__}: {problem}"
+            self._fail(plan.file, record.location, reason)
+            return
+        if not self.dry_run:
+            _draw_renditions(new_photos, plan.notes)
+        for note in plan.notes:
+            self._note(plan.file, record.location, note)
+        self._count("created" if created else "updated")
+
+    def _save_article(self, plan, names):
+        record = plan.record
+        created = plan.article is None
+        if created:
+            article = Article(import_origin=record.origin, import_id=record.external_id)
+        else:
+            article = Article.objects.select_for_update().get(pk=plan.article.pk)
+        if plan.slug:
+            article.slug = plan.slug
+        article.headline = record.headline
+        article.standfirst = record.standfirst
+        article.body = record.body_html
+        article.section = names.sections.get(record.section.casefold())
+        article.embargo_until = _embargo(record, article)
+        article.import_fingerprint = plan.fingerprint
+        article.import_version = record.version
+        article.save()
+        return article, created
+
+    def _save_parts(self, article, plan, names, created, stored_files):
+        """
+        Bylines, pictures, tags and quotes replace the old ones; corrections are only ever added.
+
+        Returns the ``ImageCaption``s whose photo was newly stored.
+        """
+        record = plan.record
+        kept_photos = {}
+        if not created:
+            kept_photos = _photos_by_digest(article.images.exclude(image=""))
+            article.bylines.all().delete()
+            article.images.all().delete()
+            article.quotes.all().delete()
+            TaggedItem.objects.filter(content_type=names.article_type, object_id=article.pk).delete()
+        bylines = {}
+        for byline in record.bylines:
+            bylines.setdefault((names.authors[_author_slug(byline.name)], byline.role), len(bylines))
+        Byline.objects.bulk_create(
+            Byline(article=article, author_id=author, role=role, position=position)
+            for (author, role), position in bylines.items()
+        )
+        pictures = ImageCaption.objects.bulk_create(self._images(article, plan.pictures, kept_photos, stored_files))
+        tags = dict.fromkeys(names.tags[tag.casefold()] for tag in record.tags)
+        TaggedItem.objects.bulk_create(
+            TaggedItem(content_type=names.article_type, object_id=article.pk, tag_id=tag) for tag in tags
+        )
+        Quote.objects.bulk_create(
+            Quote(
+                article=article,
+                source=names.sources[id(speaker)],
+                text=quote.text,
+                position=position,
+                is_pull_quote=quote.pull,
+                context=quote.context,
+            )
+            for position, (quote, speaker) in enumerate(plan.quotes)
+        )
+        known = names.corrections.get(article.pk, set())
+        Correction.objects.bulk_create(
+            Correction(article=article, kind=each.kind, text=each.text, published_at=each.at or timezone.now())
+            for each in record.corrections
+            if (each.kind, each.text) not in known
+        )
+        return [picture for picture in pictures if picture.image and picture.image.name in stored_files]
+
+    def _images(self, article, pictures, kept_photos, stored_files):
+        """The story's ``ImageCaption``s, each photo through the image gate and stored unless the story has it."""
+        lead_taken = False
+        for position, picture in enumerate(pictures):
+            image = picture.record
+            # A caption awaiting its photo can't lead: readers would see no picture and publishing refuses it.
+            is_lead = image.lead and bool(picture.path) and not lead_taken
+            lead_taken = lead_taken or is_lead
+            photo = self._photo(article, picture, kept_photos, stored_files) if picture.path else {}
+            yield ImageCaption(
+                article=article,
+                caption=image.caption,
+                credit=image.credit,
+                alt_text=picture.alt_text,
+                photographer=image.photographer,
+                usage_terms=image.usage_terms,
+                position=position,
+                is_lead=is_lead,
+                **photo,
+            )
+
+    def _photo(self, article, picture, kept_photos, stored_files):
+        """The image fields for a picture's file: sanitised, then the story's own copy or a newly stored one."""
+        try:
+            clean = photos.sanitise(picture.path.read_bytes(), picture.path.name)
+        except photos.ImageRejected as rejected:
+            raise LoadError(f"{picture.label}: {rejected}") from None
+        data = clean.read()
+        kept = kept_photos.get(hashlib.sha256(data).hexdigest())
+        if kept is not None:  # the same picture as before: keep the stored photo and its renditions
+            return {
+                "image": kept.image.name,
+                "width": kept.width,
+                "height": kept.height,
+                "renditions": kept.renditions,
+            }
+        with Image.open(io.BytesIO(data)) as opened:
+            width, height = opened.size
+        field = ImageCaption._meta.get_field("image")
+        name = field.generate_filename(ImageCaption(article=article), clean.name)
+        if not self.dry_run:
+            name = field.storage.save(name, clean)
+            stored_files.append(name)
+        return {"image": name, "width": width, "height": height}
+
+    def _apply_status(self, article, plan, created):
+        """Move the story to the status the input asks for, through the workflow verbs (by the system)."""
+        record = plan.record
+        if record.restricted:
+            target = "draft"
+        else:
+            target = record.status or (self.defaults.status if created else None)
+        comment = f"Imported from {plan.where}"
+        now = timezone.now()
+        if target == "draft":
+            if article.status == Article.Status.PUBLISHED:
+                if article.is_scheduled:
+                    article.unschedule(comment=comment)
+                else:
+                    article.withdraw(comment=f"{comment}: the input holds the story back")
+            return
+        if target == "withdrawn":
+            if article.status == Article.Status.WITHDRAWN:
+                return
+            if article.status != Article.Status.PUBLISHED:
+                # Withdrawn means it was public once: publish at its original time, then withdraw.
+                if record.published_at is None or record.published_at > now:
+                    plan.notes.append("withdrawn in the input but never published; kept as a draft")
+                    return
+                try:
+                    article.publish(at=record.published_at, comment=comment)
+                except TransitionRefused as refusal:
+                    plan.notes.append(f"withdrawn in the input; kept as a draft because {refusal}")
+                    return
+            article.withdraw(comment=f"{comment}: withdrawn at the source")
+            return
+        if target != "published":
+            return
+        if article.status == Article.Status.WITHDRAWN:
+            plan.notes.append("published in the input, but an import never restores a withdrawn story")
+            return
+        at = record.published_at
+        try:
+            if article.status == Article.Status.PUBLISHED:
+                if article.is_scheduled and at and at > now and at != article.published_at:
+                    article.schedule(at=at, comment=comment)
+            elif at and at > now:
+                article.schedule(at=at, comment=comment)
+            else:
+                article.publish(at=at, comment=comment)
+        except TransitionRefused as refusal:
+            raise LoadError(f"cannot be published as the input asks: {refusal}") from None
+
+    # The report.
+
+    def _count(self, outcome):
+        setattr(self.report, outcome, getattr(self.report, outcome) + 1)
+        if self.progress:
+            self.progress(self.report)
+
+    def _fail(self, file, record, reason):
+        self.report.failures.append(Problem(file, record, reason))
+        if self.progress:
+            self.progress(self.report)
+
+    def _note(self, file, record, reason):
+        self.report.notes.append(Problem(file, record, reason))
+
+
+def _same_source(sources, name, organisation):
+    """The source in ``sources`` the registry would take for this name and organisation, or None."""
+    key, organisation = name_key(name), name_key(organisation)
+    for source in sources:
+        if name_key(source.name) == key and organisations_agree(organisation, name_key(source.organisation)):
+            return source
+    return None
+
+
+def _stored_articles(records):
+    """The stored stories with the records' import keys, by key: one query."""
+    records = list(records)
+    if not records:
+        return {}
+    stories = Article.objects.filter(
+        import_origin__in={record.origin for record in records},
+        import_id__in={record.external_id for record in records},
+    ).only("pk", "import_origin", "import_id", "import_fingerprint", "import_version")
+    return {(story.import_origin, story.import_id): story for story in stories}
+
+
+def _is_older(version, stored):
+    """True when both versions are numbers and ``version`` is the smaller; other versions aren't ordered."""
+    return version.isdigit() and stored.isdigit() and int(version) < int(stored)
+
+
+def _embargo(record, article):
+    """The record's embargo; but a later version without one does not lift an embargo still running."""
+    if record.embargo_until is None and article.embargo_until and article.embargo_until > timezone.now():
+        return article.embargo_until
+    return record.embargo_until
+
+
+# Checks: every limit the models set, as a reason a desk can act on.
+
+
+def _max_length(model, name):
+    return model._meta.get_field(name).max_length
+
+
+def _check_length(label, value, limit):
+    if len(value) > limit:
+        raise LoadError(f"{label} is {len(value):,} characters long; the limit is {limit:,}")
+
+
+def _check(record):
+    """``LoadError`` naming the first thing in ``record`` the database cannot hold."""
+    required = (("origin", record.origin), ("external id", record.external_id), ("headline", record.headline))
+    for label, value in required:
+        if not value.strip():
+            raise LoadError(f"missing {label}")
+    _check_length("origin", record.origin, _max_length(Article, "import_origin"))
+    _check_length("external id", record.external_id, _max_length(Article, "import_id"))
+    _check_length("headline", record.headline, _max_length(Article, "headline"))
+    _check_length("version", record.version, _max_length(Article, "import_version"))
+    _check_length("section", record.section, _max_length(Section, "name"))
+    if record.status not in (None, "draft", "published", "withdrawn"):
+        raise LoadError(f"status {record.status!r} is not draft, published or withdrawn")
+    if record.restricted and record.status == "published":
+        raise LoadError("a restricted story cannot be published")
+    for index, byline in enumerate(record.bylines):
+        if not byline.name.strip():
+            raise LoadError(f"authors[{index}] has no name")
+        if byline.role not in Byline.Role.values:
+            raise LoadError(f"authors[{index}].role {byline.role!r} is not one of {', '.join(Byline.Role.values)}")
+        _check_length(f"authors[{index}].name", byline.name, _max_length(Author, "name"))
+    for index, tag in enumerate(record.tags):
+        _check_length(f"tags[{index}]", tag, _max_length(Tag, "name"))
+    for index, image in enumerate(record.images):
+        for name in ("credit", "alt_text", "photographer"):
+            _check_length(f"images[{index}].{name}", getattr(image, name), _max_length(ImageCaption, name))
+    for index, quote in enumerate(record.quotes):
+        if not quote.text.strip() or not quote.speaker.strip():
+            raise LoadError(f"quotes[{index}] needs its text and speaker")
+        _check_length(f"quotes[{index}].context", quote.context, _max_length(Quote, "context"))
+        for name, source_field in (("speaker", "name"), ("role", "role"), ("organisation", "organisation")):
+            _check_length(f"quotes[{index}].{name}", getattr(quote, name), _max_length(Source, source_field))
+    for index, source in enumerate(record.sources):
+        _check_source(f"sources[{index}]", source)
+    for index, correction in enumerate(record.corrections):
+        if correction.kind not in Correction.Kind.values:
+            raise LoadError(
+                f"corrections[{index}].kind {correction.kind!r} is not one of {', '.join(Correction.Kind.values)}"
+            )
+        if not correction.text.strip():
+            raise LoadError(f"corrections[{index}] has no text")
+
+
+def _check_source(label, source):
+    if not source.name.strip():
+        raise LoadError(f"{label} has no name")
+    if source.kind not in Source.Kind.values:
+        raise LoadError(f"{label}.kind {source.kind!r} is not one of {', '.join(Source.Kind.values)}")
+    if source.confidential and not source.public_label.strip():
+        raise LoadError(f"{label}: a confidential source needs a public label")
+    for name in ("name", "role", "organisation", "public_label"):
+        _check_length(f"{label}.{name}", getattr(source, name), _max_length(Source, name))
+
+
+# Pictures.
+
+
+def _picture(image, index, root, notes):
+    """A ``_Picture`` for ``image``: its file checked and probed, or awaiting its photo (with a note saying why)."""
+    label = f"images[{index}]"
+    picture = _Picture(image, label=label)
+    if not image.file:
+        if image.url:
+            notes.append(f"{label}: remote pictures are not fetched; {image.url} is awaiting its photo")
+        return picture
+    if root is None:
+        notes.append(f"{label}: no images folder given; {image.file} is awaiting its photo")
+        return picture
+    relative = Path(image.file.replace("\\", "/"))
+    if relative.is_absolute() or relative.drive:
+        raise LoadError(f"{label}.file {image.file!r} must be a path relative to the images folder")
+    path = (root / relative).resolve()
+    if not path.is_relative_to(root.resolve()):
+        raise LoadError(f"{label}.file {image.file!r} is outside the images folder")
+    if not path.is_file():
+        notes.append(f"{label}: {image.file} not found; the caption is kept awaiting its photo")
+        return picture
+    picture.label = f"{label}.file {image.file!r}"
+    _probe(path, picture.label)
+    picture.path = path
+    picture.alt_text = image.alt_text or image.caption
+    if not picture.alt_text:
+        raise LoadError(f"{label}: a photo needs alt text (or at least a caption) for readers who cannot see it")
+    return picture
+
+
+def _probe(path, label):
+    """
+    ``LoadError`` unless the file looks like a picture the image gate (``articles.images``) takes.
+
+    Reads the header only, so that a story with a bad picture fails before anything is
+    written; the gate itself decodes and re-encodes the picture when the story is written.
+    """
+    size = path.stat().st_size
+    if size > photos.MAX_BYTES:
+        raise LoadError(f"{label} is {size:,} bytes; the limit is {photos.MAX_BYTES // (1024 * 1024)} MB")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path, formats=list(photos.ALLOWED_FORMATS)) as picture:
+                width, height = picture.size
+                frames = getattr(picture, "n_frames", 1)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise LoadError(f"{label} declares more pixels than Pillow will open (a decompression bomb)") from None
+    except UnidentifiedImageError:
+        raise LoadError(f"{label} is not a JPEG, PNG, WebP or GIF picture") from None
+    except (OSError, SyntaxError, ValueError, IndexError) as problem:
+        raise LoadError(f"{label} is a damaged picture ({problem})") from None
+    if width * height > photos.MAX_PIXELS:
+        raise LoadError(
+            f"{label} is {width:,}×{height:,} pixels; the limit is {photos.MAX_PIXELS // 1_000_000} megapixels "
+            "(a decompression bomb?)"
+        )
+    if frames > 1:
+        raise LoadError(f"{label} has {frames} frames; only still pictures are taken")
+
+
+def _photos_by_digest(captions):
+    """A story's stored photos by the digest of their bytes, so that an update can keep the ones it is given again."""
+    found = {}
+    for caption in captions:
+        try:
+            with caption.image.open("rb") as stream:
+                found[hashlib.sha256(stream.read()).hexdigest()] = caption
+        except OSError:  # the file has gone missing: nothing to keep
+            continue
+    return found
+
+
+def _draw_renditions(captions, notes):
+    """Draw the new photos' reader sizes; a failure only delays them (``make_renditions`` draws what is missing)."""
+    for caption in captions:
+        try:
+            caption.ensure_renditions()
+        except Exception as problem:  # the story is in; its photo is served at full size until drawn
+            notes.append(f"renditions of {caption.image.name} not drawn ({problem}); run make_renditions")
+
+
+# Quotes.
+
+
+def _extract_quotes(body_html):
+    """``(quotes, sources)`` found in the body by ``articles.quotes``; none when that module is not there."""
+    try:
+        from articles import quotes
+    except ImportError:
+        return [], []
+    extraction = quotes.extract(story_text(body_html))
+    found = [
+        QuoteRecord(
+            text=quote.text.strip().rstrip(",").rstrip(),
+            speaker=quote.speaker[:200],
+            role=(quote.role or "")[:200],
+            organisation=(quote.organisation or "")[:200],
+        )
+        for quote in extraction.quotes
+        if quote.speaker and quote.text.strip(" ,")
+    ]
+    sources = [
+        SourceRecord(
+            name=source.name[:200],
+            role=(source.role or "")[:200],
+            organisation=(source.organisation or "")[:200],
+            kind=source.kind if source.kind in Source.Kind.values else Source.Kind.PERSON,
+        )
+        for source in extraction.sources
+    ]
+    return found, sources
+
+
+# Names resolved for a whole batch: one query per kind, the missing created in bulk.
+
+
+def _slug(name, prefix, limit):
+    """An ASCII slug for ``name``; names with no Latin letters get ``prefix`` and a digest of the name."""
+    slug = slugify(name)[:limit].strip("-")
+    return slug or f"{prefix}-{hashlib.sha256(name.casefold().encode()).hexdigest()[:10]}"
+
+
+def _author_slug(name):
+    return _slug(name, "author", _max_length(Author, "slug"))
+
+
+class _BatchNames:
+    """A batch's sections, authors, tags and sources (the missing ones created), known corrections and slugs."""
+
+    def __init__(self, plans):
+        self.article_type = ContentType.objects.get_for_model(Article)
+        with transaction.atomic():
+            self.sections = self._sections({plan.record.section for plan in plans} - {""})
+            self.authors = self._authors({byline.name for plan in plans for byline in plan.record.bylines})
+            self.tags = self._tags({tag for plan in plans for tag in plan.record.tags})
+            self.sources = self._sources([source for plan in plans for source in plan.sources])
+        self.corrections = self._corrections([plan.article.pk for plan in plans if plan.article])
+        self._slugs(plans)
+
+    @staticmethod
+    def _sections(names):
+        """Sections by case-folded name; a section matches by name (any case) or by the slug of the name."""
+        if not names:
+            return {}
+        limit = _max_length(Section, "slug")
+        slugs = {name: _slug(name, "section", limit) for name in names}
+        found = list(Section.objects.filter(Q(name__in=names) | Q(slug__in=slugs.values())))
+        by_name = {section.name.casefold(): section for section in found}
+        by_slug = {section.slug: section for section in found}
+        missing = {}
+        for name in sorted(names):
+            if name.casefold() not in by_name and slugs[name] not in by_slug:
+                missing.setdefault(slugs[name], Section(name=name, slug=slugs[name]))
+        for section in Section.objects.bulk_create(missing.values()):
+            by_slug[section.slug] = section
+        return {name.casefold(): by_name.get(name.casefold()) or by_slug[slugs[name]] for name in names}
+
+    @staticmethod
+    def _authors(names):
+        """Author pk by slug: a name is the author with its slug, created when missing."""
+        if not names:
+            return {}
+        slugs = {_author_slug(name): name for name in sorted(names, reverse=True)}  # first spelling wins
+        found = dict(Author.objects.filter(slug__in=slugs).values_list("slug", "pk"))
+        created = Author.objects.bulk_create(
+            Author(name=name, slug=slug) for slug, name in slugs.items() if slug not in found
+        )
+        return found | {author.slug: author.pk for author in created}
+
+    @staticmethod
+    def _tags(names):
+        """Tag pk by case-folded name, matched regardless of case as taggit is configured to."""
+        if not names:
+            return {}
+        lowered = {name.lower() for name in names}
+        tag = Tag()
+        slugs = {name.casefold(): tag.slugify(name)[:100] for name in names}
+        found = list(
+            Tag.objects.annotate(lowered=Lower("name")).filter(
+                Q(name__in=names) | Q(lowered__in=lowered) | Q(slug__in=slugs.values())
+            )
+        )
+        pks = {tag.name.casefold(): tag.pk for tag in found}
+        taken = {tag.slug for tag in found}
+        missing = []
+        for name in sorted(names):
+            key = name.casefold()
+            if key in pks or any(tag.name.casefold() == key for tag in missing):
+                continue
+            slug = slugs[key] or "tag"
+            if slug in taken:
+                slug = f"{slug[:89]}_{hashlib.sha256(key.encode()).hexdigest()[:10]}"
+            taken.add(slug)
+            missing.append(Tag(name=name, slug=slug))
+        for tag in Tag.objects.bulk_create(missing):
+            pks[tag.name.casefold()] = tag.pk
+        return pks
+
+    @staticmethod
+    def _sources(speakers):
+        """
+        ``Source`` by ``id()`` of each ``SourceRecord``: named ones through the registry, confidential ones here.
+
+        The registry never matches a confidential source (extraction reads public text); a
+        source the input itself marks confidential matches only a confidential source with the
+        same name and public label, so that importing a story again does not duplicate it.
+        """
+        named = [speaker for speaker in speakers if not speaker.confidential]
+        found = {id(speaker): source for speaker, source in zip(named, match_sources(named), strict=True)}
+        secret = [speaker for speaker in speakers if speaker.confidential]
+        if not secret:
+            return found
+        known = {
+            (name_key(source.name), name_key(source.public_label)): source
+            for source in Source.objects.filter(
+                confidential=True, public_label__in={speaker.public_label for speaker in secret}
+            ).order_by("-pk")
+        }
+        missing = {}
+        for speaker in secret:
+            key = (name_key(speaker.name), name_key(speaker.public_label))
+            if key not in known:
+                known[key] = missing[key] = Source(
+                    name=speaker.name,
+                    kind=speaker.kind,
+                    role=speaker.role,
+                    organisation=speaker.organisation,
+                    confidential=True,
+                    public_label=speaker.public_label,
+                )
+            found[id(speaker)] = known[key]
+        Source.objects.bulk_create(missing.values())
+        return found
+
+    @staticmethod
+    def _corrections(article_pks):
+        """(kind, text) of the corrections the stories being updated already have."""
+        known = defaultdict(set)
+        if article_pks:
+            for article, kind, text in Correction.objects.filter(article__in=article_pks).values_list(
+                "article", "kind", "text"
+            ):
+                known[article].add((kind, text))
+        return known
+
+    @staticmethod
+    def _slugs(plans):
+        """Set ``plan.slug`` where the story needs one: unique, the record's or the headline's, else with a digest."""
+        limit = _max_length(Article, "slug")
+        wanted = {}
+        for plan in plans:
+            record = plan.record
+            slug = slugify(record.slug)[:limit].strip("-")
+            if plan.article is None:
+                wanted[id(plan)] = slug or _slug(record.headline, "story", limit)
+            elif slug:
+                wanted[id(plan)] = slug
+        taken = dict(Article.objects.filter(slug__in=wanted.values()).values_list("slug", "pk"))
+        for plan in plans:
+            slug = wanted.get(id(plan))
+            if slug is None:
+                continue
+            owner = taken.get(slug)
+            if owner is not None and (plan.article is None or owner != plan.article.pk):
+                key = f"{plan.record.origin}\n{plan.record.external_id}"
+                slug = f"{slug[: limit - 11]}-{hashlib.sha256(key.encode()).hexdigest()[:10]}"
+            taken[slug] = plan.article.pk if plan.article else -1
+            plan.slug = slug
+
+
+# The road back: stories as records, for export.
+
+
+def records_for_export(queryset, *, include_confidential=False, chunk_size=BATCH_SIZE):
+    """
+    ``ArticleRecord``s for the stories in ``queryset``, streamed: rows and their relations are fetched per chunk.
+
+    A confidential source appears under its public label, without role or organisation,
+    unless ``include_confidential``.
+    """
+    stories = (
+        queryset.select_related("section")
+        .prefetch_related(
+            Prefetch("bylines", queryset=Byline.objects.select_related("author")),
+            "images",
+            Prefetch("quotes", queryset=Quote.objects.select_related("source")),
+            "tags",
+            Prefetch("corrections", queryset=Correction.objects.order_by("published_at", "id")),
+        )
+        .order_by("pk")
+    )
+    for story in stories.iterator(chunk_size=chunk_size):
+        yield export_record(story, include_confidential=include_confidential)
+
+
+def export_record(story, *, include_confidential=False):
+    """The ``ArticleRecord`` for one stored story (reads its prefetched relations)."""
+    quotes, sources = [], {}
+    for quote in story.quotes.all():
+        source = _exported_source(quote.source, include_confidential)
+        sources.setdefault(quote.source_id, source)
+        quotes.append(
+            QuoteRecord(
+                text=quote.text,
+                speaker=source.name,
+                role=source.role,
+                organisation=source.organisation,
+                pull=quote.is_pull_quote,
+                context=quote.context,
+            )
+        )
+    status = {Article.Status.PUBLISHED: "published", Article.Status.WITHDRAWN: "withdrawn"}.get(story.status, "draft")
+    return ArticleRecord(
+        origin=story.import_origin or "newsroom",
+        external_id=story.import_id or str(story.pk),
+        headline=story.headline,
+        slug=story.slug,
+        standfirst=story.standfirst,
+        body_html=story.body,
+        section=story.section.name if story.section_id else "",
+        tags=sorted(tag.name for tag in story.tags.all()),
+        bylines=[BylineRecord(byline.author.name, byline.role) for byline in story.bylines.all()],
+        status=status,
+        published_at=story.published_at if status != "draft" else None,
+        embargo_until=story.embargo_until,
+        updated_at=story.updated_at,
+        version=story.import_version,
+        images=[
+            ImageRecord(
+                file=image.image.name,
+                caption=image.caption,
+                credit=image.credit,
+                alt_text=image.alt_text,
+                photographer=image.photographer,
+                usage_terms=image.usage_terms,
+                lead=image.is_lead,
+            )
+            for image in story.images.all()
+        ],
+        quotes=quotes,
+        sources=list(sources.values()),
+        corrections=[CorrectionRecord(each.kind, each.text, each.published_at) for each in story.corrections.all()],
+    )
+
+
+def _exported_source(source, include_confidential):
+    if source.confidential and not include_confidential:
+        return SourceRecord(
+            name=source.public_label, kind=source.kind, confidential=True, public_label=source.public_label
+        )
+    return SourceRecord(
+        name=source.name,
+        role=source.role,
+        organisation=source.organisation,
+        kind=source.kind,
+        confidential=source.confidential,
+        public_label=source.public_label,
+    )
