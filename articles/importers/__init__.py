@@ -43,7 +43,8 @@ NINJS_KEYS = {
     "versionCreated",
 }
 JSON_KEY = re.compile(r'(?<!\\)"([A-Za-z_$][\w$]*)"\s*:')
-XML_PREAMBLE = re.compile(r"\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>)", re.S)
+# A DOCTYPE may carry an internal subset in brackets, full of '>' (entity declarations).
+XML_PREAMBLE = re.compile(r"\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]*\[.*?\])?[^>]*>)", re.S)
 ROOT_TAG = re.compile(r"<(?:[\w.-]+:)?([\w.-]+)")
 OTHER_XML = {
     "nitf": "NITF files are not supported yet",

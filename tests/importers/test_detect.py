@@ -91,3 +91,12 @@ FIXTURE_FORMATS = [
 def test_every_fixture_is_detected_as_its_format(path, expected):
     with open(FIXTURES / path, "rb") as stream:
         assert detect_format(path, stream.read(SNIFF_BYTES)) == expected
+
+
+def test_an_export_with_an_internal_dtd_is_still_recognised_so_the_parser_can_refuse_it():
+    head = (
+        b'<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n <!ENTITY lol2 "&lol;&lol;">\n]>\n'
+        b'<rss version="2.0" xmlns:wp="http://wordpress.org/export/1.2/"><channel></channel></rss>'
+    )
+
+    assert detect_format("export.xml", head) == "wxr"
