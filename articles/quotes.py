@@ -383,12 +383,17 @@ _CHUNK_SPLIT = re.compile(r",(?!\d{3})\s*|\s+[—–]\s+|\s+-\s+")  # commas (no
 _PARENTHETICAL = re.compile(r"\([^()]*\)")
 _PLACEHOLDER = re.compile(r"_+|[\"“”()\[\]]|(?<!\w)['‘’]|(?<!s)['‘’](?!\w)")  # keeps don’t, Workers’
 _POSSESSIVE = re.compile(r"['’]s?$")
-_NAME_WORD = r"(?:[a-z]{1,3}-)?[A-Z][\w'’&.-]*"  # "Lindqvist", "O'Brien", "al-Hassan", "Gov."
-_NAME_TOKEN = re.compile(r"(?:[a-z]{1,3}-)?[A-Z][A-Za-z'’.&-]*")
+# Capitals and letters include the accented Latin ones: "José Gómez", "Ødegaard", "Łukasz".
+_UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĲĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽ"
+_LETTER = r"[^\W\d_]"
+_NAME_WORD = rf"(?:[a-z]{{1,3}}-)?[{_UPPER}][\w'’&.-]*"  # "Lindqvist", "O'Brien", "al-Hassan", "Gov."
+_NAME_TOKEN = re.compile(rf"(?:[a-z]{{1,3}}-)?[{_UPPER}](?:{_LETTER}|['’.&-])*")
 _CAPITALISED_RUN = re.compile(
     rf"(?<![\w'’-]){_NAME_WORD}(?:\s+(?:(?:{_alternation(_CONNECTORS | _PARTICLES)})\s+)*{_NAME_WORD})*"
 )
-_MID_SENTENCE_CAPITAL = re.compile(r"(?:(?<=[a-z,;]\s)|(?<=,[”\"’']\s))[A-Z][a-z]+")  # never opens a sentence
+_MID_SENTENCE_CAPITAL = re.compile(
+    rf"(?:(?<=[a-z,;]\s)|(?<=,[”\"’']\s))[{_UPPER}]{_LETTER}+"
+)  # never opens a sentence
 _PARTY_STATE = re.compile(r"[A-Z]-[A-Z][A-Za-z.]*")  # "R-Ohio"
 _AGE = re.compile(r"\d{1,3}")
 _AGE_DESCRIPTION = re.compile(r"(?:the\s+)?\d{1,3}-year-old")

@@ -384,3 +384,10 @@ def _run_command(*args):
     out = StringIO()
     call_command("extract_quotes", *args, stdout=out)
     return out.getvalue()
+
+
+def test_accented_names_are_names():
+    extraction = extract("“The rates will rise,” said Dr. José Gómez, an economist at the University of Eastmouth.")
+
+    quote = extraction.quotes[0]
+    assert (quote.speaker, quote.role, quote.organisation) == ("José Gómez", "economist", "University of Eastmouth")
