@@ -21,3 +21,17 @@ def _isolated_site(settings, tmp_path):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """
+    On SQLite, test in a file (in WAL mode, like the real thing) rather than in
+    memory: the browser tests' live server then gives each request thread its
+    own connection instead of sharing the test's.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")

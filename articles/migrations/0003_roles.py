@@ -75,8 +75,11 @@ def create_roles(apps, schema_editor):
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
 
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
+    make_groups(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+
+
+def make_groups(Group, Permission):
+    """The three roles with their permissions (idempotent)."""
     for name, permissions in ROLES.items():
         group, _ = Group.objects.get_or_create(name=name)
         for permission in permissions:

@@ -5,6 +5,7 @@ Under CI a missing Chromium fails the run; elsewhere the browser tests are
 skipped with the command that installs it (``make test`` does, as root).
 """
 
+import importlib
 import os
 from pathlib import Path
 
@@ -25,6 +26,25 @@ CHROMIUM_ARGS = [
 # Playwright's sync API runs an event loop in this thread; the tests build
 # their data with the ORM before and between page visits.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def roles(request):
+    """
+    The newsroom's roles, as their migration makes them. Browser tests run in
+    real transactions and the database is emptied after each one, so the
+    groups the migration created are put back before every test.
+    """
+    if "transactional_db" not in request.fixturenames and "live_server" not in request.fixturenames:
+        return
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group, Permission
+
+    request.getfixturevalue("transactional_db")
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    importlib.import_module("articles.migrations.0003_roles").make_groups(Group, Permission)
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from tests.builders import add_byline, make_author, make_rich_article, make_sect
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.urls("tests.browser.urls"),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 SERIOUS = {"serious", "critical"}

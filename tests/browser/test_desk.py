@@ -17,7 +17,7 @@ from tests.builders import jpeg_file, make_author, make_rich_article, make_secti
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.urls("tests.browser.urls"),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 

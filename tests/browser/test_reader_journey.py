@@ -9,7 +9,7 @@ from tests.builders import jpeg_file, make_image, make_rich_article, make_sectio
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.urls("tests.browser.urls"),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 

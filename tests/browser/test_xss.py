@@ -15,7 +15,7 @@ from tests.builders import add_byline, make_article, make_image, make_quote, mak
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.urls("tests.browser.urls"),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 PAYLOADS = [
