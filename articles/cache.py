@@ -18,7 +18,7 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers, set_response_etag
 from django.utils.http import http_date
 
 GENERATION_KEY = "articles:pages:generation"
@@ -81,6 +81,7 @@ def public_page(view):
             response = response.render()
         if response.status_code in (200, 404, 410):
             response = _with_public_headers(response)
+            set_response_etag(response)  # computed once, not on every hit
             cache.set(key, response, settings.PAGE_CACHE_SECONDS)
         return response
 
