@@ -40,6 +40,13 @@ def changed_at():
     return cache.get(CHANGED_AT_KEY) or time.time()
 
 
+def sections():
+    """Every section, in menu order, cached until the next change (the menu and the front page share it)."""
+    from .models import Section
+
+    return cache.get_or_set(f"articles:sections:{generation()}", lambda: list(Section.objects.all()), 3600)
+
+
 def invalidate_now():
     try:
         cache.incr(GENERATION_KEY)

@@ -30,6 +30,7 @@ def main():
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
     os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only")
     os.environ.setdefault("DJANGO_DEBUG", "0")
+    os.environ.setdefault("DJANGO_PAGE_CACHE_SECONDS", "0")  # measure the views, not the page cache
     os.environ["DJANGO_MEDIA_ROOT"] = f"{workdir}/media"
     os.environ.setdefault("DJANGO_STATIC_ROOT", f"{workdir}/static")
     os.environ["DJANGO_SETTINGS_MODULE"] = "newsroom.settings"
