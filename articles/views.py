@@ -17,7 +17,7 @@ from django.views.generic import ListView
 from taggit.models import Tag
 
 from . import search
-from .cache import public_page
+from .cache import public_page, sections
 from .models import Article, Author, Correction, Section, ShareLink, SlugRedirect
 
 
@@ -48,7 +48,7 @@ class HomeView(LiveArticleListView):
     def section_fronts(self):
         """[(section, [stories])] for the blocks under the latest news, in the sections' order."""
         fronts = {}
-        for story in Article.objects.live().top_per_section(self.stories_per_section).for_listing():
+        for story in Article.objects.live().top_per_section(sections(), self.stories_per_section).for_listing():
             fronts.setdefault(story.section, []).append(story)
         return sorted(fronts.items(), key=lambda front: (front[0].position, front[0].name))
 

@@ -2,15 +2,18 @@
 How fast ``import_articles`` is, and how much memory it needs.
 
     .venv/bin/python benchmarks/import_bench.py [--sizes 1000,10000] [--quotes carried,extract]
+        [--photos with,without] [--photo-size 64x48] [--databases sqlite,postgresql]
 
-Generates N synthetic jsonl stories (each with its own small generated JPEG, tags, a
-section, two bylines and two quotes from a pool of speakers) in a temporary folder and
-imports them with ``manage.py import_articles`` into a throwaway SQLite database, and
-into a throwaway PostgreSQL database too when ``DATABASE_URL`` names one (Django's test
-database, created and dropped). For each size it prints stories per second for the first
-import and for a re-run of the same input (all unchanged), with quotes carried by the
-input (``--no-quotes``) and with quotes extracted from the body, and the peak resident
-memory of the process. Every measurement runs in a fresh process, so peaks compare.
+Generates N synthetic jsonl stories (tags, a section, two bylines, two quotes from a pool of
+speakers and, "with" photos, each its own small generated JPEG as its lead picture) in a
+temporary folder and imports them with ``manage.py import_articles`` into a throwaway SQLite
+database, and into a throwaway PostgreSQL database too when ``DATABASE_URL`` names one
+(Django's test database, created and dropped). For each case it prints stories per second
+for the first import and for a re-run of the same input (all unchanged), the CPU time spent
+drawing the photos' renditions (``articles.images.make_renditions``, which the loader runs
+in a thread of its own) as a share of the first run's time, and the peak resident memory
+of the process. Quotes are carried by the input (``--no-quotes``)
+or extracted from the body. Every measurement runs in a fresh process, so peaks compare.
 
 Targets on the 2-core reference machine: at least 500 stories/s without extraction and
 200/s with it; a re-run at least 5× faster than the first run; peak memory at 10,000
@@ -46,43 +49,64 @@ def main():
         default="carried,extract",
         help="carried (the input has quotes; --no-quotes), extract (quotes extracted from bodies) or both (default).",
     )
-    parser.add_argument("--child", nargs=3, metavar=("DATABASE", "SIZE", "MODE"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--photos", default="with,without", help="with (a photo per story), without, or both (default)."
+    )
+    parser.add_argument(
+        "--photo-size",
+        default="64x48",
+        help="The photos' size in pixels, WIDTHxHEIGHT (default 64x48; an agency photo is more like 3000x2000).",
+    )
+    parser.add_argument(
+        "--databases",
+        default="sqlite,postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite",
+        help="sqlite, postgresql (needs DATABASE_URL) or both (default: both when DATABASE_URL names PostgreSQL).",
+    )
+    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.child:
-        database, size, mode = options.child
-        print(json.dumps(measure(database, int(size), extract=mode == "extract")))
+        database, size, quotes, pictures, photo_size = options.child
+        photo_size = tuple(int(side) for side in photo_size.split("x")) if pictures == "with" else None
+        print(json.dumps(measure(database, int(size), extract=quotes == "extract", photo_size=photo_size)))
         return
-    databases = ["sqlite"] + (["postgresql"] if os.environ.get("DATABASE_URL", "").startswith("postgres") else [])
     sizes = [int(size) for size in options.sizes.split(",")]
     print(
-        f"{'database':<11}{'stories':>8} {'quotes':<10}{'first run':>12}{'re-run':>12}{'speed-up':>10}{'peak RSS':>11}"
+        f"{'database':<11}{'stories':>8} {'quotes':<9}{'photos':<8}{'first run':>11}{'re-run':>11}"
+        f"{'speed-up':>10}{'drawing':>9}{'peak RSS':>10}"
     )
-    for database in databases:
-        for mode in options.quotes.split(","):
-            for size in sizes:
-                result = run_child(database, size, mode)
-                first, rerun, missing = result["first_rate"], result["rerun_rate"], result["failed"]
-                print(
-                    f"{database:<11}{size:>8,} {mode:<10}{first:>10,.0f}/s{rerun:>10,.0f}/s{rerun / first:>9.1f}×"
-                    f"{result['peak_mib']:>8.0f} MiB" + (f"  ({missing} not live)" if missing else "")
-                )
+    for database in options.databases.split(","):
+        for quotes in options.quotes.split(","):
+            for pictures in options.photos.split(","):
+                for size in sizes:
+                    result = run_child(database, size, quotes, pictures, options.photo_size)
+                    first, rerun, missing = result["first_rate"], result["rerun_rate"], result["failed"]
+                    print(
+                        f"{database:<11}{size:>8,} {quotes:<9}{pictures:<8}{_rate(first):>9}/s{_rate(rerun):>9}/s"
+                        f"{rerun / first:>9.1f}×{result['drawing']:>8.0%}{result['peak_mib']:>6.0f} MiB"
+                        + (f"  ({missing} not live)" if missing else ""),
+                        flush=True,
+                    )
 
 
-def run_child(database, size, mode):
+def _rate(rate):
+    return f"{rate:,.0f}" if rate >= 10 else f"{rate:.1f}"
+
+
+def run_child(database, size, quotes, pictures, photo_size):
     """Measure one case in a fresh process, so that its peak memory is its own."""
     completed = subprocess.run(
-        [sys.executable, __file__, "--child", database, str(size), mode],
+        [sys.executable, __file__, "--child", database, str(size), quotes, pictures, photo_size],
         capture_output=True,
         text=True,
         check=False,
         cwd=ROOT,
     )
     if completed.returncode:
-        sys.exit(f"{database} {size} {mode} failed:\n{completed.stderr}")
+        sys.exit(f"{database} {size} {quotes} {pictures} failed:\n{completed.stderr}")
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
-def measure(database, size, *, extract):
+def measure(database, size, *, extract, photo_size):
     with tempfile.TemporaryDirectory(prefix="import-bench-") as folder:
         folder = Path(folder)
         os.environ["DJANGO_SECRET_KEY"] = "benchmark-only"
@@ -98,16 +122,18 @@ def measure(database, size, *, extract):
         from django.core.management import call_command
         from django.db import connection
 
-        stories = generate(folder / "input", size, with_quotes=not extract)
+        stories = generate(folder / "input", size, with_quotes=not extract, photo_size=photo_size)
         if database == "sqlite":
             call_command("migrate", verbosity=0)
         else:
             connection.creation.create_test_db(verbosity=0, autoclobber=True)
         from articles.models import Article
 
+        drawing = _time_spent_drawing()
         try:
             arguments = [str(stories), "--status", "published"] + ([] if extract else ["--no-quotes"])
             first = timed(call_command, "import_articles", *arguments)
+            drawn = sum(drawing)
             rerun = timed(call_command, "import_articles", *arguments)
             failed = size - Article.objects.live().count()
         finally:
@@ -117,9 +143,28 @@ def measure(database, size, *, extract):
     return {
         "first_rate": size / first,
         "rerun_rate": size / rerun,
+        "drawing": drawn / first,
         "peak_mib": peak_kib / 1024,
         "failed": failed,
     }
+
+
+def _time_spent_drawing():
+    """A list that gathers the CPU seconds ``articles.images.make_renditions`` takes, call by call (in any thread)."""
+    from articles import images
+    from articles.models import media
+
+    spent, draw = [], images.make_renditions
+
+    def make_renditions(*args, **kwargs):
+        started = time.thread_time()
+        try:
+            return draw(*args, **kwargs)
+        finally:
+            spent.append(time.thread_time() - started)
+
+    images.make_renditions = media.make_renditions = make_renditions  # where the loader or the model calls it
+    return spent
 
 
 def timed(function, *args):
@@ -128,20 +173,33 @@ def timed(function, *args):
     return time.perf_counter() - started
 
 
-def generate(folder, size, *, with_quotes):
-    """Write ``size`` stories as ``stories.jsonl`` with one JPEG each under ``photos/``; return the jsonl path."""
-    from PIL import Image
-
+def generate(folder, size, *, with_quotes, photo_size=(64, 48)):
+    """
+    Write ``size`` stories as ``stories.jsonl``, each with its own JPEG of ``photo_size`` under
+    ``photos/`` (none when ``photo_size`` is None); return the jsonl path.
+    """
     random.seed(size)
     (folder / "photos").mkdir(parents=True)
     path = folder / "stories.jsonl"
     with path.open("w", encoding="utf-8") as output:
         for number in range(size):
-            photo = f"photos/{number:06d}.jpg"
-            colour = (number % 256, (number // 256) % 256, (number // 65536) % 256)
-            Image.new("RGB", (64, 48), colour).save(folder / photo, format="JPEG", quality=80)
+            photo = f"photos/{number:06d}.jpg" if photo_size else None
+            if photo:
+                picture(number, photo_size).save(folder / photo, format="JPEG", quality=85)
             output.write(json.dumps(story(number, photo, with_quotes=with_quotes), ensure_ascii=False) + "\n")
     return path
+
+
+def picture(number, size):
+    """A picture of its own for each story: a plain colour when small, else a shaded, grainy one, like a photo."""
+    from PIL import Image
+
+    colour = (number % 256, (number // 256) % 256, (number // 65536) % 256)
+    if size[0] * size[1] <= 64 * 64:
+        return Image.new("RGB", size, colour)
+    shade = Image.radial_gradient("L").resize(size)
+    grain = Image.effect_noise(size, 12)
+    return Image.merge("RGB", (shade, grain, Image.new("L", size, colour[0])))
 
 
 def story(number, photo, *, with_quotes):
@@ -172,7 +230,9 @@ def story(number, photo, *, with_quotes):
             {"name": "Tom Reyes", "role": "photos"},
         ],
         "published_at": "2024-05-06T07:00:00+02:00",
-        "images": [
+    }
+    if photo:
+        line["images"] = [
             {
                 "file": photo,
                 "caption": "The harbour at dawn",
@@ -180,8 +240,7 @@ def story(number, photo, *, with_quotes):
                 "alt_text": "Boats moored in a calm harbour",
                 "lead": True,
             }
-        ],
-    }
+        ]
     if with_quotes:
         line["quotes"] = [
             {"text": said[0], "speaker": f"{speakers[0][0]} {speakers[0][1]}", "role": speakers[0][2]},

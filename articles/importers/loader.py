@@ -18,13 +18,19 @@ record. Records are taken in batches of ``BATCH_SIZE``; for each batch it
    kind, the missing ones created in bulk. Speakers go through the source registry
    (``articles.registry.match_sources``); sources the input marks confidential are
    matched, by name and public label, only to confidential ones;
-5. writes each story in its own transaction: the article, its bylines, its pictures
-   (each through ``articles.images.sanitise``, the one gate, then stored under a random
-   name; an update keeps the stored photo when the file gives the same picture), tags,
-   quotes and any new corrections; then its status through the workflow verbs; then a
-   revision. If anything fails, the story's transaction rolls back, the files it stored
-   are deleted and the failure is reported; the other stories carry on. Once it has
-   committed, the new photos' renditions are drawn.
+5. writes the batch in one transaction: the stories' photos through
+   ``articles.images.sanitise`` (the one gate), then stored under a random name (an update
+   keeps the stored photo when the file gives the same picture); then, in a savepoint,
+   every story's article, bylines, pictures, tags, quotes and new corrections, a few
+   INSERTs per table for the whole batch, and their statuses through the workflow's bulk
+   transitions, each story at its own time; then, for the stories written, their revisions
+   (``record_revisions``, which reindexes them once the batch commits). If anything in the
+   savepoint fails, it is rolled back and the stories are written again one by one, each in
+   a savepoint of its own, so that a failing story rolls back alone: the files stored for it
+   are deleted and the failure is reported; the other stories carry on. A story is counted
+   only once its batch has committed; an interruption rolls the batch under way back whole.
+   Once the batch has committed, a thread draws its new photos' renditions while the next
+   batch is written.
 
 Status: the record's ``status`` is honoured; ``defaults.status`` applies to new stories
 whose input carries none (an update leaves the status alone then). "published" goes
@@ -46,8 +52,10 @@ stories, pictures, quotes, sources and corrections.
 
 import hashlib
 import io
+import os
 import warnings
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -70,9 +78,9 @@ from articles.models import (
     Quote,
     Section,
     Source,
-    TransitionRefused,
 )
 from articles.registry import match_sources, name_key, organisations_agree, story_text
+from articles.sanitize import clean_html
 
 from .records import (
     ArticleRecord,
@@ -85,6 +93,9 @@ from .records import (
 )
 
 BATCH_SIZE = 200
+DRAWING_THREADS = min(os.cpu_count() or 1, 4)
+# A story withdrawn at its source but never public here is published at its time, then withdrawn.
+MOVE_ORDER = ("publish", "schedule", "unschedule", "withdraw")
 STATUSES = ("draft", "published")
 
 
@@ -224,6 +235,17 @@ class _Plan:
     sources: list[SourceRecord]
     notes: list[str]
     slug: str = ""
+    # Filled in as the story is written: the image fields of its pictures and the files
+    # stored for them; the stored story, whether it is new, its newly stored photos, the
+    # workflow moves it waits for and what they note; or why it could not be written.
+    photos: list[dict] = field(default_factory=list)
+    stored_files: list[str] = field(default_factory=list)
+    written: Article | None = None
+    created: bool = False
+    new_photos: list[ImageCaption] = field(default_factory=list)
+    moves: list[tuple[str, object, str]] = field(default_factory=list)
+    status_notes: list[str] = field(default_factory=list)
+    failure: str = ""
 
     @property
     def where(self):
@@ -239,10 +261,20 @@ class _Loader:
         self.progress = progress
         self.batch_size = batch_size
         self.report = LoadReport(dry_run=dry_run)
+        self.drawing = None
+        self.pending = []  # (plan, caption, future) of renditions being drawn
 
     def run(self, items):
-        for batch in self._batches(items):
-            self._load_batch(batch)
+        # Threads draw the renditions of a batch's new photos while the next batch is written:
+        # Pillow lets go of the interpreter while it decodes, resizes and encodes, so they use
+        # the other cores. They only read and write files; the database is this thread's.
+        self.drawing = ThreadPoolExecutor(max_workers=DRAWING_THREADS, thread_name_prefix="renditions")
+        try:
+            for batch in self._batches(items):
+                self._load_batch(batch)
+            self._record_renditions()
+        finally:
+            self.drawing.shutdown(cancel_futures=True)  # interrupted: make_renditions draws the rest later
 
     def _batches(self, items):
         """Lists of ``(item, InputFile)``: at most ``batch_size``, and never the same import key twice."""
@@ -262,7 +294,10 @@ class _Loader:
             yield batch
 
     def _load_batch(self, batch):
-        """Plan every story of the batch, resolve their names together, then write them in input order."""
+        """
+        Plan every story of the batch, write the batch in one transaction, then report
+        each story in input order: done only once its batch has committed.
+        """
         stored = _stored_articles(item for item, _ in batch if isinstance(item, ArticleRecord))
         steps = []
         for item, source in batch:
@@ -274,14 +309,23 @@ class _Loader:
             except LoadError as problem:
                 steps.append(Problem(source.name, item.location, str(problem)))
         plans = [step for step in steps if isinstance(step, _Plan)]
-        names = _BatchNames(plans) if plans else None
+        if plans:
+            self._write_batch(plans)
         for step in steps:
             if isinstance(step, _Plan):
-                self._write(step, names)
+                self._report(step)
             elif isinstance(step, Problem):
                 self._fail(step.file, step.record, step.reason)
             else:
                 self._count("unchanged")
+        self._record_renditions()  # the previous batch's: one batch is drawn at a time
+        if not self.dry_run:
+            self.pending = [
+                (plan, caption, self.drawing.submit(photos.make_renditions, caption))
+                for plan in plans
+                if plan.written is not None
+                for caption in plan.new_photos
+            ]
 
     # Before any writing: what to do with a record, and whether it can be done.
 
@@ -338,39 +382,100 @@ class _Loader:
             pairs.append((quote, speaker))
         return pairs, sources
 
-    # Writing one story.
+    # Writing a batch: one transaction; the stories together, or one savepoint each.
 
-    def _write(self, plan, names):
-        record = plan.record
-        stored_files = []
+    def _write_batch(self, plans):
+        """
+        Write the batch's stories in one transaction, move them through the workflow and
+        keep their revisions, all in bulk (the revisions reindex them once the batch commits).
+
+        The stories go in together, in a savepoint: a few INSERTs per table and one workflow
+        transition per kind of move for the whole batch. Should that fail (a story the
+        database refuses, or one the publish guard will not let out as its input asks), the
+        savepoint is rolled back and the stories are written again one by one, each in a
+        savepoint of its own: a story that fails then rolls back alone, its stored photos
+        deleted, and is reported with the reason. If the batch itself fails, or the process
+        is interrupted, the whole batch rolls back and every photo it stored is deleted.
+        """
+        if any(plan.article for plan in plans):
+            self._record_renditions()  # an update keeps its stored photos' renditions: have them all
         try:
             with transaction.atomic():
-                article, created = self._save_article(plan, names)
-                new_photos = self._save_parts(article, plan, names, created, stored_files)
-                self._apply_status(article, plan, created)
-                article.record_revision(comment=f"Imported from {plan.where}"[:255])
+                names = _BatchNames(plans)
+                now = timezone.now()
+                kept = _photos_by_digest([plan.article.pk for plan in plans if plan.article])
+                ready = [plan for plan in plans if self._store_photos(plan, kept)]
+                try:
+                    with transaction.atomic():
+                        written = self._insert(ready, names, now)
+                except Exception:
+                    written = [self._insert_alone(plan, names, now) for plan in ready]
+                for plan, story in zip(ready, written, strict=True):
+                    if story is not None:
+                        plan.written, plan.new_photos = story
+                done = [plan for plan in ready if plan.written is not None]
+                Article.objects.filter(pk__in=[plan.written.pk for plan in done]).record_revisions(
+                    comment={plan.written.pk: f"Imported from {plan.where}"[:255] for plan in done}
+                )
         except BaseException as problem:
-            storage = ImageCaption._meta.get_field("image").storage
-            for name in stored_files:
-                storage.delete(name)
+            _delete_files(name for plan in plans for name in plan.stored_files)
             if not isinstance(problem, Exception):
-                raise  # interrupted: what is committed stays, a re-run does the rest
-            reason = str(problem) if isinstance(problem, LoadError) else f"{type(problem).__name__}: {problem}"
-            self._fail(plan.file, record.location, reason)
-            return
-        if not self.dry_run:
-            _draw_renditions(new_photos, plan.notes)
-        for note in plan.notes:
-            self._note(plan.file, record.location, note)
-        self._count("created" if created else "updated")
+                raise  # interrupted: the batches committed before stay, a re-run does the rest
+            for plan in plans:
+                plan.written = None
+                plan.failure = plan.failure or f"not written, because its batch failed: {_reason(problem)}"
 
-    def _save_article(self, plan, names):
+    def _insert_alone(self, plan, names, now):
+        """``_insert`` for one story in a savepoint of its own: a failure rolls back that story alone."""
+        try:
+            with transaction.atomic():
+                (story,) = self._insert([plan], names, now)
+        except Exception as problem:
+            plan.failure = _reason(problem)
+            _delete_files(plan.stored_files)
+            plan.stored_files = []
+            return None
+        return story
+
+    def _insert(self, plans, names, now):
+        """
+        Write the stories: the articles, then their bylines, pictures, tags, quotes and new
+        corrections (replacing the old ones of stories being updated), one INSERT per table;
+        then their workflow moves (``_move``). Returns each story's ``(article, new photos)``.
+        """
+        current = Article.objects.select_for_update().in_bulk([plan.article.pk for plan in plans if plan.article])
+        articles = [self._article(plan, names, current) for plan in plans]
+        for article in articles:
+            if article.pk is not None:
+                article.save()  # an update: the model keeps a public story's old address answering
+        new = [article for article in articles if article.pk is None]
+        for article in new:
+            article.body = clean_html(article.body)  # what save() does; bulk_create does not call it
+        Article.objects.bulk_create(new)
+        if current:
+            Byline.objects.filter(article__in=current).delete()
+            ImageCaption.objects.filter(article__in=current).delete()
+            Quote.objects.filter(article__in=current).delete()
+            TaggedItem.objects.filter(content_type=names.article_type, object_id__in=current).delete()
+        parts = [self._parts(article, plan, names) for article, plan in zip(articles, plans, strict=True)]
+        for model, index in ((Byline, 0), (ImageCaption, 1), (TaggedItem, 2), (Quote, 3), (Correction, 4)):
+            model.objects.bulk_create(row for rows in parts for row in rows[index])
+        for article, plan in zip(articles, plans, strict=True):
+            plan.created = plan.article is None
+            plan.moves, plan.status_notes = self._moves(article, plan, now)
+        _move(plans, articles, now)
+        return [
+            (article, [picture for picture in pictures if picture.image.name in plan.stored_files])
+            for article, plan, (_, pictures, *_) in zip(articles, plans, parts, strict=True)
+        ]
+
+    def _article(self, plan, names, current):
+        """The story's ``Article`` with the record's fields: a new one, or the stored one being updated."""
         record = plan.record
-        created = plan.article is None
-        if created:
+        if plan.article is None:
             article = Article(import_origin=record.origin, import_id=record.external_id)
         else:
-            article = Article.objects.select_for_update().get(pk=plan.article.pk)
+            article = current[plan.article.pk]
         if plan.slug:
             article.slug = plan.slug
         article.headline = record.headline
@@ -380,36 +485,28 @@ class _Loader:
         article.embargo_until = _embargo(record, article)
         article.import_fingerprint = plan.fingerprint
         article.import_version = record.version
-        article.save()
-        return article, created
+        return article
 
-    def _save_parts(self, article, plan, names, created, stored_files):
+    def _parts(self, article, plan, names):
         """
-        Bylines, pictures, tags and quotes replace the old ones; corrections are only ever added.
-
-        Returns the ``ImageCaption``s whose photo was newly stored.
+        The story's new rows, unsaved: bylines, pictures, tagged items, quotes and the
+        corrections it does not have yet. Bylines, pictures, tags and quotes replace the
+        old ones; corrections are only ever added.
         """
         record = plan.record
-        kept_photos = {}
-        if not created:
-            kept_photos = _photos_by_digest(article.images.exclude(image=""))
-            article.bylines.all().delete()
-            article.images.all().delete()
-            article.quotes.all().delete()
-            TaggedItem.objects.filter(content_type=names.article_type, object_id=article.pk).delete()
-        bylines = {}
+        positions = {}
         for byline in record.bylines:
-            bylines.setdefault((names.authors[_author_slug(byline.name)], byline.role), len(bylines))
-        Byline.objects.bulk_create(
+            positions.setdefault((names.authors[_author_slug(byline.name)], byline.role), len(positions))
+        bylines = [
             Byline(article=article, author_id=author, role=role, position=position)
-            for (author, role), position in bylines.items()
-        )
-        pictures = ImageCaption.objects.bulk_create(self._images(article, plan.pictures, kept_photos, stored_files))
-        tags = dict.fromkeys(names.tags[tag.casefold()] for tag in record.tags)
-        TaggedItem.objects.bulk_create(
-            TaggedItem(content_type=names.article_type, object_id=article.pk, tag_id=tag) for tag in tags
-        )
-        Quote.objects.bulk_create(
+            for (author, role), position in positions.items()
+        ]
+        pictures = list(self._images(article, plan))
+        tagged = [
+            TaggedItem(content_type=names.article_type, object_id=article.pk, tag_id=tag)
+            for tag in dict.fromkeys(names.tags[tag.casefold()] for tag in record.tags)
+        ]
+        quotes = [
             Quote(
                 article=article,
                 source=names.sources[id(speaker)],
@@ -419,24 +516,23 @@ class _Loader:
                 context=quote.context,
             )
             for position, (quote, speaker) in enumerate(plan.quotes)
-        )
+        ]
         known = names.corrections.get(article.pk, set())
-        Correction.objects.bulk_create(
+        corrections = [
             Correction(article=article, kind=each.kind, text=each.text, published_at=each.at or timezone.now())
             for each in record.corrections
             if (each.kind, each.text) not in known
-        )
-        return [picture for picture in pictures if picture.image and picture.image.name in stored_files]
+        ]
+        return bylines, pictures, tagged, quotes, corrections
 
-    def _images(self, article, pictures, kept_photos, stored_files):
-        """The story's ``ImageCaption``s, each photo through the image gate and stored unless the story has it."""
+    def _images(self, article, plan):
+        """The story's ``ImageCaption``s, with the photos ``_store_photos`` put through the image gate."""
         lead_taken = False
-        for position, picture in enumerate(pictures):
+        for position, (picture, photo) in enumerate(zip(plan.pictures, plan.photos, strict=True)):
             image = picture.record
             # A caption awaiting its photo can't lead: readers would see no picture and publishing refuses it.
             is_lead = image.lead and bool(picture.path) and not lead_taken
             lead_taken = lead_taken or is_lead
-            photo = self._photo(article, picture, kept_photos, stored_files) if picture.path else {}
             yield ImageCaption(
                 article=article,
                 caption=image.caption,
@@ -449,7 +545,25 @@ class _Loader:
                 **photo,
             )
 
-    def _photo(self, article, picture, kept_photos, stored_files):
+    def _store_photos(self, plan, kept):
+        """
+        Put the story's photos through the image gate and store them under random names, keeping
+        the story's own stored copy of a photo it is given again; False (and the story failed,
+        its new files deleted) when a photo is refused.
+        """
+        kept_photos = kept.get(plan.article.pk, {}) if plan.article else {}
+        plan.photos = []
+        try:
+            for picture in plan.pictures:
+                plan.photos.append(self._photo(picture, kept_photos, plan.stored_files) if picture.path else {})
+        except Exception as problem:
+            plan.failure = _reason(problem)
+            _delete_files(plan.stored_files)
+            plan.stored_files = []
+            return False
+        return True
+
+    def _photo(self, picture, kept_photos, stored_files):
         """The image fields for a picture's file: sanitised, then the story's own copy or a newly stored one."""
         try:
             clean = photos.sanitise(picture.path.read_bytes(), picture.path.name)
@@ -467,61 +581,83 @@ class _Loader:
         with Image.open(io.BytesIO(data)) as opened:
             width, height = opened.size
         field = ImageCaption._meta.get_field("image")
-        name = field.generate_filename(ImageCaption(article=article), clean.name)
+        name = field.generate_filename(ImageCaption(), clean.name)
         if not self.dry_run:
             name = field.storage.save(name, clean)
             stored_files.append(name)
         return {"image": name, "width": width, "height": height}
 
-    def _apply_status(self, article, plan, created):
-        """Move the story to the status the input asks for, through the workflow verbs (by the system)."""
+    def _moves(self, article, plan, now):
+        """
+        The workflow moves, ``(name, time, comment)``, that take the story to the status its
+        input asks for, to be made by the system (``_move``), and notes on what the import
+        leaves as it is.
+        """
         record = plan.record
         if record.restricted:
             target = "draft"
         else:
-            target = record.status or (self.defaults.status if created else None)
+            target = record.status or (self.defaults.status if plan.created else None)
         comment = f"Imported from {plan.where}"
-        now = timezone.now()
+        public = article.status == Article.Status.PUBLISHED
+        scheduled = public and article.published_at is not None and article.published_at > now
         if target == "draft":
-            if article.status == Article.Status.PUBLISHED:
-                if article.is_scheduled:
-                    article.unschedule(comment=comment)
-                else:
-                    article.withdraw(comment=f"{comment}: the input holds the story back")
-            return
+            if scheduled:
+                return [("unschedule", None, comment)], []
+            if public:
+                return [("withdraw", None, f"{comment}: the input holds the story back")], []
+            return [], []
         if target == "withdrawn":
+            withdraw = ("withdraw", None, f"{comment}: withdrawn at the source")
             if article.status == Article.Status.WITHDRAWN:
-                return
-            if article.status != Article.Status.PUBLISHED:
-                # Withdrawn means it was public once: publish at its original time, then withdraw.
-                if record.published_at is None or record.published_at > now:
-                    plan.notes.append("withdrawn in the input but never published; kept as a draft")
-                    return
-                try:
-                    article.publish(at=record.published_at, comment=comment)
-                except TransitionRefused as refusal:
-                    plan.notes.append(f"withdrawn in the input; kept as a draft because {refusal}")
-                    return
-            article.withdraw(comment=f"{comment}: withdrawn at the source")
-            return
+                return [], []
+            if public:
+                return [withdraw], []
+            # Withdrawn means it was public once: publish at its original time, then withdraw.
+            if record.published_at is None or record.published_at > now:
+                return [], ["withdrawn in the input but never published; kept as a draft"]
+            return [("publish", record.published_at, comment), withdraw], []
         if target != "published":
-            return
+            return [], []
         if article.status == Article.Status.WITHDRAWN:
-            plan.notes.append("published in the input, but an import never restores a withdrawn story")
-            return
+            return [], ["published in the input, but an import never restores a withdrawn story"]
         at = record.published_at
-        try:
-            if article.status == Article.Status.PUBLISHED:
-                if article.is_scheduled and at and at > now and at != article.published_at:
-                    article.schedule(at=at, comment=comment)
-            elif at and at > now:
-                article.schedule(at=at, comment=comment)
+        if public:
+            if scheduled and at and at > now and at != article.published_at:
+                return [("schedule", at, comment)], []
+            return [], []
+        return [("schedule" if at and at > now else "publish", at, comment)], []
+
+    def _record_renditions(self):
+        """
+        Wait for the renditions being drawn and record them in one UPDATE.
+
+        A failure only delays a photo's renditions (``make_renditions`` draws what is missing).
+        """
+        done, self.pending = self.pending, []
+        drawn = []
+        for plan, caption, future in done:
+            try:
+                caption.renditions = future.result()
+            except Exception as problem:  # the story is in; its photo is served at full size until drawn
+                self._note(
+                    plan.file,
+                    plan.record.location,
+                    f"renditions of {caption.image.name} not drawn ({problem}); run make_renditions",
+                )
             else:
-                article.publish(at=at, comment=comment)
-        except TransitionRefused as refusal:
-            raise LoadError(f"cannot be published as the input asks: {refusal}") from None
+                drawn.append(caption)
+        ImageCaption.objects.bulk_update(drawn, ["renditions"])
 
     # The report.
+
+    def _report(self, plan):
+        if plan.failure:
+            self._fail(plan.file, plan.record.location, plan.failure)
+            return
+        for note in [*plan.notes, *plan.status_notes]:
+            self._note(plan.file, plan.record.location, note)
+        self._count("created" if plan.created else "updated")
 
     def _count(self, outcome):
         setattr(self.report, outcome, getattr(self.report, outcome) + 1)
@@ -699,25 +835,64 @@ def _probe(path, label):
         raise LoadError(f"{label} has {frames} frames; only still pictures are taken")
 
 
-def _photos_by_digest(captions):
-    """A story's stored photos by the digest of their bytes, so that an update can keep the ones it is given again."""
-    found = {}
-    for caption in captions:
+def _photos_by_digest(article_pks):
+    """
+    The stored photos of the stories being updated, by story and by the digest of their bytes,
+    so that an update can keep the ones it is given again: one query.
+    """
+    found = defaultdict(dict)
+    for caption in ImageCaption.objects.filter(article__in=article_pks).exclude(image=""):
         try:
             with caption.image.open("rb") as stream:
-                found[hashlib.sha256(stream.read()).hexdigest()] = caption
+                found[caption.article_id][hashlib.sha256(stream.read()).hexdigest()] = caption
         except OSError:  # the file has gone missing: nothing to keep
             continue
     return found
 
 
-def _draw_renditions(captions, notes):
-    """Draw the new photos' reader sizes; a failure only delays them (``make_renditions`` draws what is missing)."""
-    for caption in captions:
-        try:
-            caption.ensure_renditions()
-        except Exception as problem:  # the story is in; its photo is served at full size until drawn
-            notes.append(f"renditions of {caption.image.name} not drawn ({problem}); run make_renditions")
+def _reason(problem):
+    """A failure's reason for the report: a ``LoadError`` says it; anything else is named."""
+    return str(problem) if isinstance(problem, LoadError) else f"{type(problem).__name__}: {problem}"
+
+
+def _delete_files(names):
+    storage = ImageCaption._meta.get_field("image").storage
+    for name in names:
+        storage.delete(name)
+
+
+# The workflow, in bulk.
+
+
+def _move(plans, articles, now):
+    """
+    Make the stories' workflow moves as the system: one bulk transition per kind of move,
+    each story at its own time and with its own comment, checked by the workflow itself.
+
+    A story the workflow refuses to publish as its input asks raises ``LoadError`` with the
+    workflow's reason, so that the savepoint it was written in rolls back; a story withdrawn
+    at its source that cannot be published first is kept as a draft, with a note.
+    """
+    stories = {article.pk: plan for article, plan in zip(articles, plans, strict=True)}
+    for name in MOVE_ORDER:
+        wanted = {pk: move for pk, plan in stories.items() for move in plan.moves if move[0] == name}
+        if not wanted:
+            continue
+        result = Article.objects.filter(pk__in=wanted).transition(
+            name,
+            at={pk: at for pk, (_, at, _) in wanted.items()},
+            comment={pk: comment for pk, (_, _, comment) in wanted.items()},
+            now=now,
+        )
+        for story, reason in result.refused:
+            plan = stories[story.pk]
+            if name == "publish" and any(move == "withdraw" for move, _, _ in plan.moves):
+                plan.moves = []  # not public, so there is nothing to withdraw
+                plan.status_notes.append(f"withdrawn in the input; kept as a draft because {reason}")
+            elif name in ("publish", "schedule"):
+                raise LoadError(f"cannot be published as the input asks: {reason}")
+            else:
+                raise LoadError(f"cannot be taken down as the input asks: {reason}")
 
 
 # Quotes.

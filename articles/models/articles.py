@@ -1,18 +1,21 @@
 """The story, its bylines, the one public gate (``live()``) and the workflow."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
+from taggit.models import TaggedItem
 
 from ..cache import invalidate_pages
 from ..sanitize import clean_html
@@ -93,28 +96,37 @@ class ArticleQuerySet(models.QuerySet):
             )
         )
 
-    def top_per_section(self, per_section):
-        """The newest ``per_section`` stories of every section, in one query (a window function)."""
-        ranked = self.annotate(
-            rank_in_section=Window(
-                RowNumber(), partition_by=F("section_id"), order_by=[F("published_at").desc(), F("id").desc()]
-            )
-        )
-        return ranked.filter(rank_in_section__lte=per_section, section__isnull=False)
+    def top_per_section(self, sections, per_section):
+        """
+        The newest ``per_section`` stories of each of ``sections``, in one
+        query made of small index lookups (one LIMIT subquery per section).
+        """
+        newest = Q()
+        for section in sections:
+            in_section = self.filter(section=section).order_by("-published_at", "-id").values("pk")
+            newest |= Q(pk__in=in_section[:per_section])
+        return self.filter(newest) if newest else self.none()
 
     def related_to(self, article, limit=4):
         """
-        Stories sharing the most tags with ``article`` (then its section), newest
-        first, each with its lead photo's details annotated: one query in all.
+        Stories sharing the most tags with ``article`` (then the newest of its
+        section), newest first, each with its lead photo's details annotated:
+        one query, whose candidates come from the tag index rather than a scan.
         Reads the article's prefetched tags.
         """
         tag_ids = [tag.pk for tag in article.tags.all()]
+        story_type = ContentType.objects.get_for_model(Article)
+        tagged = TaggedItem.objects.filter(content_type=story_type, tag_id__in=tag_ids)
+        shared = (
+            tagged.filter(object_id=OuterRef("pk")).order_by().values("object_id").annotate(n=Count("pk")).values("n")
+        )
+        same_section = self.filter(section_id=article.section_id).order_by("-published_at", "-id").values("pk")
         lead = ImageCaption.objects.public().filter(article=OuterRef("pk"), is_lead=True)
         return (
             self.exclude(pk=article.pk)
-            .filter(Q(tags__in=tag_ids) | Q(section_id=article.section_id))
+            .filter(Q(pk__in=tagged.values("object_id")) | Q(pk__in=same_section[: limit + 1]))
             .annotate(
-                shared_tags=Count("tags", filter=Q(tags__in=tag_ids), distinct=True),
+                shared_tags=Coalesce(Subquery(shared), 0),
                 lead_image_name=Subquery(lead.values("image")[:1]),
                 lead_image_width=Subquery(lead.values("width")[:1]),
                 lead_image_height=Subquery(lead.values("height")[:1]),
@@ -143,6 +155,10 @@ class ArticleQuerySet(models.QuerySet):
         UPDATE and one INSERT of events, whatever the number of stories.
         ``by=None`` is the system itself (management commands), which holds
         every permission; the rules about a story's state still apply.
+
+        ``at`` and ``comment`` are the same for every story, or mappings of
+        story pk to each story's own (an import publishing stories at their
+        original times): still one UPDATE, which then sets each story's time.
         """
         move = TRANSITIONS[name]
         now = now or timezone.now()
@@ -155,16 +171,18 @@ class ArticleQuerySet(models.QuerySet):
             )
             result = TransitionResult(move)
             for story in stories:
-                reason = story.transition_refusal(move, by, comment=comment, at=at, now=now)
+                reason = story.transition_refusal(
+                    move, by, comment=_own(comment, story, ""), at=_own(at, story), now=now
+                )
                 if reason:
                     result.refused.append((story, reason))
                 else:
                     result.changed.append(story)
             if not result.changed:
                 return result
-            changes = move.changes(at=at, now=now)
-            Article.objects.filter(pk__in=[story.pk for story in result.changed]).update(
-                status=move.target, updated_at=now, **changes
+            changes = {story.pk: move.changes(at=_own(at, story), now=now) for story in result.changed}
+            Article.objects.filter(pk__in=changes).update(
+                status=move.target, updated_at=now, **_update_values(changes)
             )
             ArticleEvent.objects.bulk_create(
                 ArticleEvent(
@@ -173,7 +191,7 @@ class ArticleQuerySet(models.QuerySet):
                     action=move.name,
                     from_status=story.status,
                     to_status=move.target,
-                    comment=comment,
+                    comment=_own(comment, story, ""),
                     at=now,
                 )
                 for story in result.changed
@@ -181,7 +199,7 @@ class ArticleQuerySet(models.QuerySet):
             for story in result.changed:
                 story.status = move.target
                 story.updated_at = now
-                for name_, value in changes.items():
+                for name_, value in changes[story.pk].items():
                     setattr(story, name_, value)
             invalidate_pages()
         return result
@@ -209,6 +227,53 @@ class ArticleQuerySet(models.QuerySet):
 
     def restore(self, by=None, *, comment=""):
         return self.transition("restore", by, comment=comment)
+
+    # Versions, in bulk.
+
+    def record_revisions(self, by=None, comment=""):
+        """
+        Keep every story in the queryset as it is now as its next version: the
+        bulk twin of ``Article.record_revision``, in the same few queries for one
+        story or hundreds (the stories with their section, tags, bylines, photos
+        and quotes; one UPDATE of their versions; one INSERT of the revisions),
+        then one reindexing and one page-cache purge once the transaction commits.
+        ``comment`` is the same for every story, or a mapping of story pk to each
+        story's own. Returns the revisions, in the order of the stories' pks.
+        """
+        with transaction.atomic():
+            stories = list(
+                self.select_for_update(of=("self",))
+                .select_related("section")
+                .prefetch_related(
+                    Prefetch("tags", to_attr="snapshot_tags"),
+                    Prefetch("bylines", queryset=Byline.objects.select_related("author"), to_attr="snapshot_bylines"),
+                    Prefetch("images", to_attr="snapshot_images"),
+                    Prefetch("quotes", queryset=Quote.objects.select_related("source"), to_attr="snapshot_quotes"),
+                )
+                .order_by("pk")
+            )
+            if not stories:
+                return []
+            ids = [story.pk for story in stories]
+            Article.objects.filter(pk__in=ids).update(version=F("version") + 1)
+            revisions = []
+            for story in stories:
+                story.version += 1  # the rows are locked: nobody else bumped them in between
+                revisions.append(
+                    ArticleRevision(
+                        article=story,
+                        number=story.version,
+                        created_by=by,
+                        comment=_own(comment, story, ""),
+                        data=story.snapshot(),
+                    )
+                )
+            revisions = ArticleRevision.objects.bulk_create(revisions)
+            invalidate_pages()
+            from ..search import index_on_commit  # the search module reads these models
+
+            index_on_commit(ids)
+        return revisions
 
 
 class Article(models.Model):
@@ -314,8 +379,12 @@ class Article(models.Model):
             ("restore_article", "Can restore withdrawn stories"),
         ]
         indexes = [
-            models.Index(fields=["status", "-published_at"], name="article_status_published_idx"),
-            models.Index(fields=["section", "status", "-published_at"], name="article_section_listing_idx"),
+            # live() filters on status, published_at and embargo_until and sorts on
+            # published_at: the listing reads only the index, however large the archive.
+            models.Index(fields=["status", "-published_at", "embargo_until"], name="article_live_idx"),
+            models.Index(
+                fields=["section", "status", "-published_at", "embargo_until"], name="article_section_live_idx"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -474,17 +543,21 @@ class Article(models.Model):
     # Versions. Every save from the desk keeps one; restoring one saves a new one.
 
     def snapshot(self):
-        """The story as a revision keeps it: text, filing, bylines, photos and quotes."""
+        """
+        The story as a revision keeps it: text, filing, bylines, photos and quotes.
+        Needs ``record_revisions``: it reads the section, tags, bylines (with their
+        authors), photos and quotes (with their sources) that it prefetches.
+        """
         return {
             "headline": self.headline,
             "standfirst": self.standfirst,
             "body": self.body,
             "section_id": self.section_id,
             "section": str(self.section) if self.section_id else "",
-            "tags": sorted(tag.name for tag in self.tags.all()),
+            "tags": sorted(tag.name for tag in self.snapshot_tags),
             "bylines": [
                 {"author_id": b.author_id, "author": b.author.name, "role": b.role, "position": b.position}
-                for b in self.bylines.select_related("author")
+                for b in self.snapshot_bylines
             ],
             "images": [
                 {
@@ -499,7 +572,7 @@ class Article(models.Model):
                     "position": image.position,
                     "is_lead": image.is_lead,
                 }
-                for image in self.images.all()
+                for image in self.snapshot_images
             ],
             "quotes": [
                 {
@@ -510,22 +583,15 @@ class Article(models.Model):
                     "is_pull_quote": quote.is_pull_quote,
                     "context": quote.context,
                 }
-                for quote in self.quotes.select_related("source")
+                for quote in self.snapshot_quotes
             ],
         }
 
     def record_revision(self, by=None, comment=""):
-        """Keep the story as it is now as its next version."""
-        with transaction.atomic():
-            Article.objects.filter(pk=self.pk).update(version=F("version") + 1)
-            self.version = Article.objects.values_list("version", flat=True).get(pk=self.pk)
-            invalidate_pages()
-            from ..search import index_on_commit  # the search module reads these models
-
-            index_on_commit([self.pk])
-            return ArticleRevision.objects.create(
-                article=self, number=self.version, created_by=by, comment=comment, data=self.snapshot()
-            )
+        """Keep the story as it is now as its next version (through ``record_revisions``)."""
+        (revision,) = Article.objects.filter(pk=self.pk).record_revisions(by, comment)
+        self.version = revision.number
+        return revision
 
     @transaction.atomic
     def restore_revision(self, revision, by=None):
@@ -683,6 +749,30 @@ class TransitionResult:
     transition: Transition
     changed: list = field(default_factory=list)
     refused: list = field(default_factory=list)  # (story, reason) pairs
+
+
+def _own(value, story, default=None):
+    """``value`` itself, or the story's own entry when ``value`` maps story pks to values."""
+    return value.get(story.pk, default) if isinstance(value, Mapping) else value
+
+
+def _update_values(changes):
+    """
+    UPDATE values for ``{pk: {field: value}}``: a constant for a field every story
+    gets the same value of, otherwise one ``CASE`` choosing each story's own.
+    """
+    values = {}
+    for name in {name for fields in changes.values() for name in fields}:
+        distinct = {fields[name] for fields in changes.values()}
+        if len(distinct) == 1:
+            values[name] = distinct.pop()
+            continue
+        output = Article._meta.get_field(name)
+        values[name] = Case(
+            *(When(pk=pk, then=Value(fields[name], output_field=output)) for pk, fields in changes.items()),
+            output_field=output,
+        )
+    return values
 
 
 _Status = Article.Status

@@ -1,5 +1,6 @@
 """``import_articles`` and ``export_articles``: files in, stories out, failures reported, nothing leaked."""
 
+import functools
 import io
 import json
 import shutil
@@ -13,6 +14,8 @@ from PIL import Image, ImageStat
 from taggit.models import Tag
 
 from articles.importers import ninjs
+from articles.importers.loader import load
+from articles.management.commands import import_articles
 from articles.models import (
     Article,
     ArticleRevision,
@@ -221,21 +224,26 @@ class Killed(BaseException):
     pass
 
 
-def test_killed_run_is_completed_by_running_again_with_more_stories(tmp_path, monkeypatch):
+def test_killed_run_is_completed_by_running_again_with_more_stories(tmp_path, settings, monkeypatch):
     feed = write_feed(tmp_path, *(line(number) for number in range(1, 6)))
-    original = Article.record_revision
+    # Batches of three: wire-1..3 commit together; the process dies while wire-4 and wire-5 are written.
+    monkeypatch.setattr(import_articles, "load", functools.partial(load, batch_size=3))
+    original = Quote.objects.bulk_create
 
-    def record_revision(self, *args, **kwargs):
-        if self.import_id == "wire-4":
+    def bulk_create(objs, *args, **kwargs):
+        objs = list(objs)
+        if any(quote.article.import_id == "wire-5" for quote in objs):
             raise Killed
-        return original(self, *args, **kwargs)
+        return original(objs, *args, **kwargs)
 
-    monkeypatch.setattr(Article, "record_revision", record_revision)
+    monkeypatch.setattr(Quote.objects, "bulk_create", bulk_create)
     with pytest.raises(Killed):
         run(feed)
-    assert Article.objects.count() == 3
+    assert sorted(Article.objects.values_list("import_id", flat=True)) == ["wire-1", "wire-2", "wire-3"]
+    stored = sorted(ImageCaption.objects.values_list("image", flat=True))
+    assert [name for name in media_files(settings) if name.startswith("images/")] == stored  # wire-4's went too
 
-    monkeypatch.setattr(Article, "record_revision", original)
+    monkeypatch.setattr(Quote.objects, "bulk_create", original)
     write_feed(tmp_path, *(line(number) for number in range(1, 9)))
     stdout, _, error = run(feed)
 

@@ -4,8 +4,8 @@ Import stories: ``manage.py import_articles PATH [PATH ...]``.
 Each PATH is a file or a directory, walked recursively (hidden files and pictures
 skipped). A file's format comes from ``--format`` or, by default, from its name and
 content; a file in no known format is a failure that names it. Stories are written by
-``articles.importers.loader.load``: one transaction per story, keyed by origin and
-external id, so running the same import twice changes nothing the second time and
+``articles.importers.loader.load``: whole stories, committed in batches, keyed by origin
+and external id, so running the same import twice changes nothing the second time and
 re-running an interrupted import completes it.
 
 ``--dry-run`` does everything and writes nothing (database or media). ``--status``
