@@ -8,6 +8,7 @@ local memory; production points ``DATABASE_URL`` at PostgreSQL and
 """
 
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -35,13 +36,16 @@ def env_list(name, default=""):
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
+# Serving the site (wsgi.py/asgi.py) without debug needs a real key. Management
+# commands such as `check` or `migrate` may run without one: they get a random
+# throwaway key, so nothing they sign outlives the process.
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG:
+    if not DEBUG and os.environ.get("NEWSROOM_SERVING") == "1":
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off (set DJANGO_DEBUG=1 for local development)."
         )
-    SECRET_KEY = "django-insecure-local-development-only"
+    SECRET_KEY = "django-insecure-local-development-only" if DEBUG else secrets.token_urlsafe(50)
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")

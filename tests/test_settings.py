@@ -61,11 +61,22 @@ def test_defaults_are_sqlite_in_wal_mode_and_local_memory_cache():
     assert values["static_storage"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
 
 
-def test_secret_key_is_required_when_debug_is_off():
-    result = load_settings()
+def test_serving_without_debug_requires_a_secret_key():
+    clean = {key: value for key, value in os.environ.items() if not key.startswith(NEWSROOM_VARIABLES)}
+    serve = [sys.executable, "-c", "import newsroom.wsgi"]
+    result = subprocess.run(serve, cwd=ROOT, env=clean, capture_output=True, text=True, check=False)
 
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_management_commands_run_without_a_secret_key_on_a_throwaway_one():
+    clean = {key: value for key, value in os.environ.items() if not key.startswith(NEWSROOM_VARIABLES)}
+    check = [sys.executable, "manage.py", "check"]
+    result = subprocess.run(check, cwd=ROOT, env=clean, capture_output=True, text=True, check=False)
+
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
 
 
 def test_debug_runs_without_a_secret_key():
