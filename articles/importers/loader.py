@@ -251,6 +251,12 @@ class _Plan:
     def where(self):
         return self.record.location or self.file
 
+    def fail(self, problem):
+        """Record why the story could not be written and delete the files stored for it."""
+        self.failure = _reason(problem)
+        _delete_files(self.stored_files)
+        self.stored_files = []
+
 
 class _Loader:
     def __init__(self, *, dry_run, defaults, images_root, extract_quotes, progress, batch_size):
@@ -431,9 +437,7 @@ class _Loader:
             with transaction.atomic():
                 (story,) = self._insert([plan], names, now)
         except Exception as problem:
-            plan.failure = _reason(problem)
-            _delete_files(plan.stored_files)
-            plan.stored_files = []
+            plan.fail(problem)
             return None
         return story
 
@@ -557,9 +561,7 @@ class _Loader:
             for picture in plan.pictures:
                 plan.photos.append(self._photo(picture, kept_photos, plan.stored_files) if picture.path else {})
         except Exception as problem:
-            plan.failure = _reason(problem)
-            _delete_files(plan.stored_files)
-            plan.stored_files = []
+            plan.fail(problem)
             return False
         return True
 
