@@ -1,6 +1,16 @@
+import functools
+
 from django.conf import settings
+from django.urls import reverse
 
 from .cache import sections
+
+
+@functools.cache
+def site_urls():
+    """The addresses every page links to (feeds, search, corrections), worked out once per process."""
+    names = ["home", "search", "corrections", "feed_rss", "feed_atom", "corrections_feed"]
+    return {name: reverse(f"articles:{name}") for name in names}
 
 
 def site(request):
@@ -8,5 +18,6 @@ def site(request):
     return {
         "site_name": settings.NEWSROOM_NAME,
         "site_tagline": settings.NEWSROOM_TAGLINE,
-        "nav_sections": sections(),
+        "site_urls": site_urls(),
+        "nav_sections": sections,  # called by the template only when it renders the menu
     }

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import EmptyPage, PageNotAnInteger
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,45 +16,86 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import ListView
 from taggit.models import Tag
 
-from . import search
+from . import fragments, search
 from .cache import public_page, sections
+from .fragments import Card
 from .models import Article, Author, Correction, Section, ShareLink, SlugRedirect
+from .models.articles import detail_lookups
 
 
 @method_decorator(public_page, name="dispatch")
 class LiveArticleListView(ListView):
-    """A paginated list of live stories; subclasses narrow it."""
+    """
+    A paginated list of live stories; subclasses narrow it. The list itself is
+    a page of primary keys; each story's card comes from ``articles.fragments``.
+    """
 
     paginate_by = settings.ARTICLES_PER_PAGE
     context_object_name = "articles"
+    show_section = True
 
     def get_queryset(self):
-        return Article.objects.live().for_listing()
+        return Article.objects.live().latest_first()
+
+    def paginate_queryset(self, queryset, page_size):
+        return super().paginate_queryset(queryset.values_list("pk", flat=True), page_size)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        return context | self.story_cards(list(context["articles"]), first_page=context["page_obj"].number == 1)
+
+    def story_cards(self, story_ids, *, first_page):
+        """What the template shows of the page's stories: their rendered cards."""
+        return {"cards": fragments.cards(story_ids, show_section=self.show_section)}
 
 
 class HomeView(LiveArticleListView):
     template_name = "articles/home.html"
     stories_per_section = 4
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        stories = list(context["articles"])
-        first_page = context["page_obj"].number == 1
-        context["lead"] = stories[0] if stories and first_page else None
-        context["latest"] = stories[1:] if context["lead"] else stories
-        context["section_fronts"] = self.section_fronts() if first_page else []
-        return context
+    def story_cards(self, story_ids, *, first_page):
+        """The lead and latest stories, then a block per section (first page only): one fetch for every card."""
+        latest = [Card(pk, show_section=True, lead=first_page and index == 0) for index, pk in enumerate(story_ids)]
+        fronts = self.section_fronts() if first_page else []
+        rendered = fragments.render_cards([*latest, *(card for _, cards in fronts for card in cards)])
+        cards = [rendered[card] for card in latest if card in rendered]
+        lead = cards[0] if cards and first_page else None
+        return {
+            "lead": lead,
+            "latest": cards[1:] if lead else cards,
+            "section_fronts": [
+                (section, shown)
+                for section, cards in fronts
+                if (shown := [rendered[c] for c in cards if c in rendered])
+            ],
+        }
 
     def section_fronts(self):
-        """[(section, [stories])] for the blocks under the latest news, in the sections' order."""
-        fronts = {}
-        for story in Article.objects.live().top_per_section(sections(), self.stories_per_section).for_listing():
-            fronts.setdefault(story.section, []).append(story)
-        return sorted(fronts.items(), key=lambda front: (front[0].position, front[0].name))
+        """
+        [(section, [Card])] for the blocks under the latest news, in the sections' order.
+        Which stories lead each section is worked out once per change and kept;
+        every request still checks they are live.
+        """
+        in_menu = sections()
+
+        def newest():
+            stories = Article.objects.live().top_per_section(in_menu, self.stories_per_section).latest_first()
+            return list(stories.values_list("pk", "section_id"))
+
+        rows, fresh = fragments.remembered("section-fronts", newest)
+        if not fresh:
+            live = set(Article.objects.live().filter(pk__in=[pk for pk, _ in rows]).values_list("pk", flat=True))
+            rows = [(pk, section_id) for pk, section_id in rows if pk in live]
+        by_section = {}
+        for pk, section_id in rows:
+            by_section.setdefault(section_id, []).append(Card(pk, show_section=False))
+        ordered = sorted(in_menu, key=lambda section: (section.position, section.name))
+        return [(section, by_section[section.pk]) for section in ordered if section.pk in by_section]
 
 
 class SectionView(LiveArticleListView):
     template_name = "articles/section.html"
+    show_section = False
 
     def get_queryset(self):
         self.section = get_object_or_404(Section, slug=self.kwargs["slug"])
@@ -68,14 +109,16 @@ class TagView(LiveArticleListView):
     """A topic's stories. A topic only unpublished stories carry does not exist for readers."""
 
     template_name = "articles/tag.html"
-    allow_empty = False
 
     def get_queryset(self):
         self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
         return super().get_queryset().filter(tags=self.tag)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(tag=self.tag, **kwargs)
+        context = super().get_context_data(tag=self.tag, **kwargs)
+        if not context["paginator"].count:  # the count the pages need anyway, not a query of its own
+            raise Http404("No published story on this topic.")
+        return context
 
 
 class AuthorView(LiveArticleListView):
@@ -91,9 +134,10 @@ class AuthorView(LiveArticleListView):
 
 @public_page
 def article_detail(request, slug):
-    article = Article.objects.live().for_detail().filter(slug=slug).first()
+    article = Article.objects.live().detail_rows().filter(slug=slug).first()
     if article is not None:
-        return render(request, "articles/article.html", story_context(article))
+        parts = fragments.story_parts(article, request, render=lambda: render_story(request, article))
+        return render(request, "articles/article.html", {"article": article, "parts": parts})
     withdrawn = Article.objects.withdrawn().filter(slug=slug).only("withdrawal_notice").first()
     if withdrawn is not None:
         return render(request, "articles/withdrawn.html", {"notice": withdrawn.withdrawal_notice}, status=410)
@@ -106,6 +150,12 @@ def article_detail(request, slug):
     if moved is not None:
         return redirect(moved.article, permanent=True)
     raise Http404("No published story at this address.")
+
+
+def render_story(request, article):
+    """The story page's pieces, rendered once the story's related rows are fetched."""
+    prefetch_related_objects([article], *detail_lookups())
+    return fragments.render_story_parts(story_context(article), request)
 
 
 @public_page
@@ -144,7 +194,8 @@ def story_context(article):
 
 def render_preview(request, article, *, shared):
     """The story in its real public template, marked as a preview, never cached, never indexed."""
-    context = story_context(article) | {"preview": True, "shared": shared}
+    parts = fragments.render_story_parts(story_context(article), request)
+    context = {"article": article, "parts": parts, "preview": True, "shared": shared}
     response = render(request, "articles/article.html", context)
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response

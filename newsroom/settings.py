@@ -127,7 +127,13 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            # Room for every page and story fragment a busy front page needs (the default is 300 entries).
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    }
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses logins after repeated failures
@@ -237,6 +243,9 @@ TAGGIT_CASE_INSENSITIVE = True
 # or editing anything drops them at once), how long browsers may, and how
 # long a CDN may serve a stale page while it fetches a fresh one.
 PAGE_CACHE_SECONDS = int(os.environ.get("DJANGO_PAGE_CACHE_SECONDS", 300))
+# Rendered story cards and story-page pieces (articles.fragments), retired like
+# cached pages on every change; this also bounds how long "5 minutes ago" stands still.
+FRAGMENT_CACHE_SECONDS = int(os.environ.get("DJANGO_FRAGMENT_CACHE_SECONDS", 60))
 PAGE_BROWSER_SECONDS = 60
 PAGE_STALE_SECONDS = 60
 

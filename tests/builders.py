@@ -128,3 +128,18 @@ def count_queries(client, url, *, warm=False):
         response = client.get(url)
     assert response.status_code == 200, url
     return len(queries)
+
+
+def headlines(response, selector):
+    """
+    The text of the headlines (or, for headings, the heading text) inside what
+    ``selector`` (CSS) picks on the page, in reading order: what a reader sees.
+    """
+    from lxml import html
+
+    document = html.fromstring(response.content)
+    found = []
+    for element in document.cssselect(selector):
+        targets = element.cssselect(".card__headline") or [element]
+        found.extend(" ".join(target.text_content().split()) for target in targets)
+    return found

@@ -13,8 +13,9 @@ def _isolated_site(settings, tmp_path):
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tests build rows directly, bypassing the desk's invalidation: pages are
-    # rendered fresh unless a test is about the page cache itself.
+    # rendered fresh unless a test is about the page or fragment cache itself.
     settings.PAGE_CACHE_SECONDS = 0
+    settings.FRAGMENT_CACHE_SECONDS = 0
     settings.AXES_ENABLED = False  # the login-throttling tests switch it back on
     from django.core.cache import cache
 

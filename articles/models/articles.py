@@ -29,6 +29,23 @@ from .quotes import Quote
 UPDATE_NOTICE_AFTER = timedelta(minutes=15)
 
 
+def detail_lookups():
+    """
+    The related rows the story page shows (bylines, tags, public photos, pull
+    quotes), as lookups for ``prefetch_related`` or ``prefetch_related_objects``.
+    """
+    return (
+        Prefetch("bylines", queryset=Byline.objects.select_related("author")),
+        "tags",
+        Prefetch("images", queryset=ImageCaption.objects.public(), to_attr="public_images"),
+        Prefetch(
+            "quotes",
+            queryset=Quote.objects.filter(is_pull_quote=True).select_related("source"),
+            to_attr="pull_quotes",
+        ),
+    )
+
+
 class ArticleQuerySet(models.QuerySet):
     def live(self, now=None):
         """
@@ -80,20 +97,13 @@ class ArticleQuerySet(models.QuerySet):
         Everything the article page shows, in a fixed number of queries.
         Corrections are rare: ``has_corrections`` says whether to fetch them.
         """
+        return self.detail_rows().prefetch_related(*detail_lookups())
+
+    def detail_rows(self):
+        """The story page's own row (section, and whether it has corrections), without its related rows."""
         now = timezone.now()
-        return (
-            self.select_related("section")
-            .with_bylines()
-            .annotate(has_corrections=Exists(Correction.objects.filter(article=OuterRef("pk"), published_at__lte=now)))
-            .prefetch_related(
-                "tags",
-                Prefetch("images", queryset=ImageCaption.objects.public(), to_attr="public_images"),
-                Prefetch(
-                    "quotes",
-                    queryset=Quote.objects.filter(is_pull_quote=True).select_related("source"),
-                    to_attr="pull_quotes",
-                ),
-            )
+        return self.select_related("section").annotate(
+            has_corrections=Exists(Correction.objects.filter(article=OuterRef("pk"), published_at__lte=now))
         )
 
     def top_per_section(self, sections, per_section):

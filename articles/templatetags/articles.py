@@ -3,9 +3,13 @@ import re
 from django import template
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from .. import fragments
+from ..cache import sections
+from ..models import Section
 from ..sanitize import clean_html
 
 register = template.Library()
@@ -60,6 +64,30 @@ def picture(image, *, sizes, alt=None, lazy=True):
         image.height,
         mark_safe(loading),
     )
+
+
+@register.simple_tag(takes_context=True)
+def section_nav(context):
+    """
+    The sections menu, the current page marked: rendered once per change to
+    the newsroom and page kind (home, a section, anything else), then kept.
+    """
+    request = context.get("request")
+    section = context.get("section")
+    if request is not None and request.resolver_match and request.resolver_match.url_name == "home":
+        current = "home"
+    elif isinstance(section, Section):
+        current = section.pk
+    else:
+        current = None
+    html, _ = fragments.remembered(
+        f"section-nav:{current}",
+        lambda: render_to_string(
+            "articles/_section_nav.html",
+            {"nav_sections": sections(), "current": current, "home_url": reverse("articles:home")},
+        ),
+    )
+    return mark_safe(html)
 
 
 @register.simple_tag
