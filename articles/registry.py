@@ -212,17 +212,24 @@ def match_sources(speakers):
 
 def merge_sources(survivor, others):
     """
-    Fold ``others`` into ``survivor``: every quote moves to it in one UPDATE, their names and
-    aliases join its aliases (each name once, whatever its accents or case), contact details
-    it lacks are taken from them and their contact notes appended to its own; then they are
-    deleted; the public pages and the search index catch up on commit. Returns the number of
-    quotes moved. Who may merge what is the caller's business.
+    Fold ``others`` into ``survivor``: every quote moves to it in one UPDATE, and every story
+    that consulted or quoted one of them consults it instead; their names and aliases join its
+    aliases (each name once, whatever its accents or case), contact details it lacks are taken
+    from them and their contact notes appended to its own; then they are deleted; the public
+    pages and the search index catch up on commit. Returns the number of quotes moved. Who may
+    merge what is the caller's business.
     """
     others = [source for source in others if source.pk != survivor.pk]
     if not others:
         return 0
     with transaction.atomic():
         stories = list(Quote.objects.filter(source__in=others).values_list("article_id", flat=True).distinct())
+        link = Source.consulted_in.through
+        consulting = set(link.objects.filter(source__in=others).values_list("article_id", flat=True))
+        link.objects.bulk_create(
+            [link(article_id=story, source_id=survivor.pk) for story in sorted(consulting.union(stories))],
+            ignore_conflicts=True,
+        )
         moved = Quote.objects.filter(source__in=others).update(source=survivor)
         aliases, seen = survivor.alias_list, {name_key(survivor.name)}
         seen.update(name_key(alias) for alias in aliases)
@@ -268,7 +275,8 @@ def attach_quotes(article, extraction, *, replace=True):
     the article's quotes are replaced; otherwise the new ones follow them, and a quote
     whose text the article already has is not added twice. A new quote with the same
     text as an old one keeps the editor's work on it: its pull-quote flag, its context
-    and, when an editor filed it under a confidential source, that source. Returns the
+    and, when an editor filed it under a confidential source, that source. The speakers
+    join the story's sources consulted; sources it no longer quotes stay there. Returns the
     quotes created. A constant number of queries; the public pages and the story's search
     entry catch up on commit.
     """
@@ -304,6 +312,11 @@ def attach_quotes(article, extraction, *, replace=True):
                 )
             )
         created = Quote.objects.bulk_create(rows)
+        link = Source.consulted_in.through  # whoever the story quotes, it consulted
+        link.objects.bulk_create(
+            [link(article_id=article.pk, source_id=source) for source in {row.source_id for row in rows}],
+            ignore_conflicts=True,
+        )
         invalidate_pages()
         index_on_commit([article.pk])
     return created

@@ -22,6 +22,7 @@ print(json.dumps({
     "photos": sorted(ImageCaption.objects.values_list("image", "caption", "credit", "alt_text", "is_lead")),
     "quotes": sorted(Quote.objects.values_list("article__slug", "source__name", "text", "is_pull_quote")),
     "sources": sorted(Source.objects.values_list("name", "confidential", "public_label")),
+    "consulted": sorted(Article.objects.values_list("slug", "sources__name")),
     "sections": sorted(Section.objects.values_list("slug", "name")),
     "authors": sorted(Author.objects.values_list("slug", "user__username")),
     "events": ArticleEvent.objects.count(),

@@ -2,8 +2,9 @@
 A confidential source's identity never leaves the admin.
 
 A unique marker is planted in every private field of a confidential source quoted — as a
-pull quote too — in a live story; then every public URL the site has is requested, as a
-reader would, and the marker must appear in no body and no header.
+pull quote too — in a live story, and of another the story consulted without quoting; then
+every public URL the site has is requested, as a reader would, and the marker must appear
+in no body and no header.
 """
 
 import io
@@ -71,6 +72,20 @@ def newsroom():
     make_quote(story, source=secret, text="It was hushed up", is_pull_quote=True, position=0)
     make_quote(story, source=secret, text="Nobody was told", is_pull_quote=False, position=1)
     make_quote(story, source=make_source(name="Maria Lindqvist"), text="We will look into it", position=2)
+    # Consulted, never quoted: the story's list of sources consulted stays in the building too.
+    story.sources.add(
+        make_source(
+            name=f"Ines {MARKER}",
+            role=f"{MARKER} surveyor",
+            organisation=f"{MARKER} Dock Company",
+            aliases=f"Ms {MARKER}",
+            email=f"ines.{MARKER}@example.com",
+            phone=f"+44 1{MARKER}",
+            contact_notes=f"Only by {MARKER} post.",
+            confidential=True,
+            public_label="a dock surveyor",
+        )
+    )
     story.add_correction("An earlier version gave the wrong quay.")
     link = ShareLink.objects.create(article=story, expires_at=timezone.now() + timedelta(days=1))
 
@@ -194,6 +209,7 @@ def test_an_export_names_a_confidential_source_only_by_its_label(newsroom):
     call_command("export_articles", stdout=output)
 
     assert PUBLIC_LABEL in output.getvalue()
+    assert "a dock surveyor" in output.getvalue()  # the source consulted, by its label
     assert MARKER not in output.getvalue().lower()
 
 

@@ -2,13 +2,14 @@
 The leak suite: nothing unpublished and no confidential identity ever reaches
 a public surface.
 
-One story waits in each non-public state, and a confidential source is quoted
-in a live story; every field of both carries a unique marker. The crawler asks
-for every public URL the site has — pages, feeds, sitemaps, robots, search
-(queried with each marker), structured data, error pages, the photos and
-their bytes, headers included — as an anonymous reader and as a reporter, and
-no marker may appear anywhere. A URL added to the site without being added to
-the crawler fails ``test_the_crawler_covers_every_public_url``.
+One story waits in each non-public state, a confidential source is quoted in a
+live story and another is among the sources it consulted; every field of each
+carries a unique marker. The crawler asks for every public URL the site has —
+pages, feeds, sitemaps, robots, search (queried with each marker), structured
+data, error pages, the photos and their bytes, headers included — as an
+anonymous reader and as a reporter, and no marker may appear anywhere. A URL
+added to the site without being added to the crawler fails
+``test_the_crawler_covers_every_public_url``.
 """
 
 import io
@@ -75,6 +76,11 @@ def newsroom():
     lead.ensure_renditions()
     markers.append(marker("exif"))
     make_quote(live, source=source, text="The figures were known in March", is_pull_quote=True)
+    # Consulted but never quoted: the desk's list of the story's sources reaches no reader either.
+    consulted_fields = {field: marker(f"consulted{field}") for field in CONFIDENTIAL_FIELDS}
+    consulted_fields["email"] = f"{consulted_fields['email']}@example.com"
+    markers += list(consulted_fields.values())
+    live.sources.add(make_source(**consulted_fields, confidential=True, public_label="a port insider"))
 
     for state, fields in HIDDEN_STATES.items():
         label = marker(state)

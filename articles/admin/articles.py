@@ -1,7 +1,7 @@
 """
 The story desk: the article list, the story form with its bylines, photos,
-quotes and corrections, and the desk's own pages — workflow moves,
-versions, comparison, restore and preview share links.
+quotes, sources consulted and corrections, and the desk's own pages —
+workflow moves, versions, comparison, restore and preview share links.
 """
 
 from datetime import timedelta
@@ -157,12 +157,22 @@ class ArticleAdmin(admin.ModelAdmin):
     search_fields = ["headline", "standfirst", "slug", "import_id"]
     date_hierarchy = "published_at"
     list_select_related = ["section"]
-    autocomplete_fields = ["section"]
+    # Sources are picked as in the quote list: through the source admin's search, which finds a
+    # confidential source by its public label only for those who may not see who it is, and shows
+    # every confidential source by its label.
+    autocomplete_fields = ["section", "sources"]
     prepopulated_fields = {"slug": ["headline"]}
     readonly_fields = ["status", "created_by", "created_at", "updated_at", "import_origin", "import_id", "version"]
     fieldsets = [
         (None, {"fields": ["loaded_version", "headline", "slug", "standfirst", "body"]}),
         ("Filing", {"fields": ["section", "tags"]}),
+        (
+            "Sources consulted",
+            {
+                "fields": ["sources"],
+                "description": "For the desk only: this list never appears on the site, in feeds or in search.",
+            },
+        ),
         ("Publication", {"fields": ["status", ("published_at", "embargo_until"), "withdrawal_notice"]}),
         (
             "Record",
@@ -282,6 +292,8 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        # The list as sent may leave out someone the story still quotes: whoever it quotes, it consulted.
+        Article.objects.filter(pk=form.instance.pk).link_quoted_sources()
         for image in form.instance.images.all():
             image.ensure_renditions()
         form.instance.record_revision(by=request.user)

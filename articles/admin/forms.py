@@ -50,6 +50,7 @@ class ArticleAdminForm(forms.ModelForm):
             "body",
             "section",
             "tags",
+            "sources",
             "published_at",
             "embargo_until",
             "withdrawal_notice",

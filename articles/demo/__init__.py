@@ -201,6 +201,7 @@ def load(content=None, now=None):
             )
             for position, data in enumerate(story.get("quotes", []))
         )
+        Article.objects.filter(pk=article.pk).link_quoted_sources()
         article.record_revision(comment="Demo story loaded.")
         move_through_workflow(article, story, now)
         # A demo story reads as last touched when it went out, not when it was loaded.

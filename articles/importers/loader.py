@@ -12,17 +12,25 @@ record. Records are taken in batches of ``BATCH_SIZE``; for each batch it
 2. checks each remaining record against the models' limits and probes its pictures: a
    file must lie inside the images folder and look like a picture ``articles.images``
    accepts (format, bytes, pixels, one frame). A missing file, or a picture known only by
-   its remote ``url`` (never fetched here), is kept as a caption awaiting its photo;
+   its remote ``url``, is kept as a caption awaiting its photo; with ``fetch_images``, such
+   pictures are first downloaded (``articles.importers.fetch``: public addresses only,
+   within time and size limits), a few at a time, into a temporary folder, then probed like
+   local files. One that cannot be fetched stays awaiting its photo, with a note, like a
+   missing file; bytes fetched that are not a picture the gate takes fail the story, like a
+   bad file;
 3. extracts quotes from the body with ``articles.quotes`` when the record carries none;
 4. resolves the batch's sections, authors, tags and sources together: one query per
    kind, the missing ones created in bulk. Speakers go through the source registry
    (``articles.registry.match_sources``); sources the input marks confidential are
-   matched, by name and public label, only to confidential ones;
+   matched, by name and public label, only to confidential ones. Every source a record
+   names, quoted or not (its ``sources``, its speakers, the speakers extraction found),
+   becomes one of the story's sources consulted (``Article.sources``);
 5. writes the batch in one transaction: the stories' photos through
    ``articles.images.sanitise`` (the one gate), then stored under a random name (an update
    keeps the stored photo when the file gives the same picture); then, in a savepoint,
-   every story's article, bylines, pictures, tags, quotes and new corrections, a few
-   INSERTs per table for the whole batch, and their statuses through the workflow's bulk
+   every story's article, bylines, pictures, tags, quotes, sources consulted and new
+   corrections, a few INSERTs per table for the whole batch (an update replaces all but
+   the corrections, which are only added), and their statuses through the workflow's bulk
    transitions, each story at its own time; then, for the stories written, their revisions
    (``record_revisions``, which reindexes them once the batch commits). If anything in the
    savepoint fails, it is rolled back and the stories are written again one by one, each in
@@ -47,15 +55,18 @@ come from and where their image paths are relative to.
 
 ``records_for_export`` and ``export_record`` turn stories back into records (for
 ``export_articles``), so that an export imported into an empty database gives the same
-stories, pictures, quotes, sources and corrections.
+stories, pictures, quotes, sources (the sources consulted as well as the speakers) and
+corrections.
 """
 
 import hashlib
 import io
 import os
+import tempfile
 import warnings
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -82,6 +93,7 @@ from articles.models import (
 from articles.registry import match_sources, name_key, organisations_agree, story_text
 from articles.sanitize import clean_html
 
+from .fetch import FetchError, FetchPolicy, TooLarge, fetch
 from .records import (
     ArticleRecord,
     BylineRecord,
@@ -90,7 +102,11 @@ from .records import (
     QuoteRecord,
     RecordError,
     SourceRecord,
+    shorten,
 )
+
+# The rows linking a story to the sources it consulted (``Article.sources``).
+Consulted = Article.sources.through
 
 BATCH_SIZE = 200
 DRAWING_THREADS = min(os.cpu_count() or 1, 4)
@@ -186,13 +202,16 @@ def load(
     extract_quotes=True,
     progress=None,
     batch_size=BATCH_SIZE,
+    fetch_images=None,
 ):
     """
     Import ``records`` (``ArticleRecord``, ``RecordError`` and ``InputFile`` items) and return a ``LoadReport``.
 
     ``defaults`` is a ``LoadDefaults``. ``images_root`` is where image paths are relative
     to, unless an ``InputFile`` says otherwise; without one, pictures are kept awaiting
-    their photos. ``progress``, if given, is called with the report after each story.
+    their photos. ``fetch_images``, a ``FetchPolicy`` (or True for the default one), has
+    pictures known only by their url downloaded; otherwise nothing is fetched and they are
+    kept awaiting their photos. ``progress``, if given, is called with the report after each story.
     Consumes ``records`` lazily, one batch at a time, so memory does not grow with the input.
     """
     loader = _Loader(
@@ -202,6 +221,7 @@ def load(
         extract_quotes=extract_quotes,
         progress=progress,
         batch_size=batch_size,
+        fetch_policy=FetchPolicy() if fetch_images is True else fetch_images or None,
     )
     if not dry_run:
         loader.run(records)
@@ -214,12 +234,16 @@ def load(
 
 @dataclass
 class _Picture:
-    """An image record ready to write: its probed file (None while the photo is awaited) and alt text."""
+    """
+    An image record ready to write: its probed file (None while the photo is awaited) and alt text;
+    ``url`` while its remote picture is still to be fetched.
+    """
 
     record: ImageRecord
     label: str
     path: Path | None = None
     alt_text: str = ""
+    url: str = ""
 
 
 @dataclass
@@ -259,8 +283,9 @@ class _Plan:
 
 
 class _Loader:
-    def __init__(self, *, dry_run, defaults, images_root, extract_quotes, progress, batch_size):
+    def __init__(self, *, dry_run, defaults, images_root, extract_quotes, progress, batch_size, fetch_policy=None):
         self.dry_run = dry_run
+        self.fetch_policy = fetch_policy
         self.defaults = defaults
         self.images_root = images_root
         self.extract_quotes = extract_quotes
@@ -315,8 +340,10 @@ class _Loader:
             except LoadError as problem:
                 steps.append(Problem(source.name, item.location, str(problem)))
         plans = [step for step in steps if isinstance(step, _Plan)]
-        if plans:
-            self._write_batch(plans)
+        with self._fetched_pictures(plans):
+            ready = [plan for plan in plans if not plan.failure]
+            if ready:
+                self._write_batch(ready)
         for step in steps:
             if isinstance(step, _Plan):
                 self._report(step)
@@ -339,6 +366,7 @@ class _Loader:
         """A ``_Plan`` for ``record``, None when it is unchanged, or ``LoadError`` when it cannot be imported."""
         record = self._with_defaults(record)
         fingerprint = self._fingerprint(record)
+        fetching = self.fetch_policy is not None and any(image.url and not image.file for image in record.images)
         if article is not None:
             if _is_older(record.version, article.import_version):
                 self._note(
@@ -347,12 +375,18 @@ class _Loader:
                     f"version {record.version} is older than the stored version {article.import_version}; ignored",
                 )
                 return None
-            if article.import_fingerprint == fingerprint:
+            # Fetching changes what is stored: a story imported without its remote pictures
+            # fetched is changed for a run that fetches them; one imported with them stays
+            # unchanged, its photos kept, for a run that does not.
+            unchanged = {_fetched(fingerprint)} if fetching else {fingerprint, _fetched(fingerprint)}
+            if article.import_fingerprint in unchanged:
                 return None
         _check(record)
         notes = []
         root = source.images_root or self.images_root
-        pictures = [_picture(image, index, root, notes) for index, image in enumerate(record.images)]
+        pictures = [_picture(image, index, root, notes, fetching) for index, image in enumerate(record.images)]
+        if fetching:
+            fingerprint = _fetched(fingerprint)
         quotes, sources = self._quotes(record)
         return _Plan(record, source.name, article, fingerprint, pictures, quotes, sources, notes)
 
@@ -387,6 +421,38 @@ class _Loader:
                 sources.append(speaker)
             pairs.append((quote, speaker))
         return pairs, sources
+
+    @contextmanager
+    def _fetched_pictures(self, plans):
+        """
+        Fetch the remote pictures of the batch's stories (``fetch_images``), a few at a time
+        and each address once, into a temporary folder that lasts until the batch is written;
+        then treat each like a local file. One that could not be fetched stays awaiting its
+        photo with a note, as a missing file does; one that is too large, or is not a picture
+        the image gate takes, fails its story, as such a file does. Nothing is written here
+        (a dry run fetches but stores nothing), and it all happens before the batch's transaction.
+        """
+        wanted = [(plan, picture) for plan in plans for picture in plan.pictures if picture.url]
+        if not wanted:
+            yield
+            return
+        policy = self.fetch_policy
+        with tempfile.TemporaryDirectory(prefix="newsroom-fetch-") as folder:
+            urls = list(dict.fromkeys(picture.url for _, picture in wanted))
+            paths = [Path(folder) / f"{number}.download" for number in range(len(urls))]
+            pool = ThreadPoolExecutor(max_workers=max(policy.threads, 1), thread_name_prefix="fetch")
+            try:
+                outcomes = dict(zip(urls, pool.map(_download, urls, paths, [policy] * len(urls)), strict=True))
+            finally:
+                pool.shutdown(cancel_futures=True)  # interrupted: the fetches under way end by their time limit
+            for plan, picture in wanted:
+                if plan.failure:
+                    continue
+                try:
+                    _take_fetched(picture, outcomes[picture.url], plan.notes)
+                except LoadError as problem:
+                    plan.fail(problem)
+            yield
 
     # Writing a batch: one transaction; the stories together, or one savepoint each.
 
@@ -461,8 +527,16 @@ class _Loader:
             ImageCaption.objects.filter(article__in=current).delete()
             Quote.objects.filter(article__in=current).delete()
             TaggedItem.objects.filter(content_type=names.article_type, object_id__in=current).delete()
+            Consulted.objects.filter(article__in=current).delete()
         parts = [self._parts(article, plan, names) for article, plan in zip(articles, plans, strict=True)]
-        for model, index in ((Byline, 0), (ImageCaption, 1), (TaggedItem, 2), (Quote, 3), (Correction, 4)):
+        for model, index in (
+            (Byline, 0),
+            (ImageCaption, 1),
+            (TaggedItem, 2),
+            (Quote, 3),
+            (Correction, 4),
+            (Consulted, 5),
+        ):
             model.objects.bulk_create(row for rows in parts for row in rows[index])
         for article, plan in zip(articles, plans, strict=True):
             plan.created = plan.article is None
@@ -493,9 +567,10 @@ class _Loader:
 
     def _parts(self, article, plan, names):
         """
-        The story's new rows, unsaved: bylines, pictures, tagged items, quotes and the
-        corrections it does not have yet. Bylines, pictures, tags and quotes replace the
-        old ones; corrections are only ever added.
+        The story's new rows, unsaved: bylines, pictures, tagged items, quotes, the
+        corrections it does not have yet and its links to the sources it consulted (every
+        source the record names, quoted or not). Bylines, pictures, tags, quotes and sources
+        consulted replace the old ones; corrections are only ever added.
         """
         record = plan.record
         positions = {}
@@ -527,7 +602,12 @@ class _Loader:
             for each in record.corrections
             if (each.kind, each.text) not in known
         ]
-        return bylines, pictures, tagged, quotes, corrections
+        consulted = {}
+        for each in plan.sources:
+            source = names.sources.get(id(each))
+            if source is not None:  # None: a name with nothing to match on, so no source to link
+                consulted.setdefault(source.pk, Consulted(article=article, source=source))
+        return bylines, pictures, tagged, quotes, corrections, list(consulted.values())
 
     def _images(self, article, plan):
         """The story's ``ImageCaption``s, with the photos ``_store_photos`` put through the image gate."""
@@ -777,11 +857,16 @@ def _check_source(label, source):
 # Pictures.
 
 
-def _picture(image, index, root, notes):
-    """A ``_Picture`` for ``image``: its file checked and probed, or awaiting its photo (with a note saying why)."""
+def _picture(image, index, root, notes, fetching=False):
+    """
+    A ``_Picture`` for ``image``: its file checked and probed, awaiting its photo (with a note
+    saying why), or, when ``fetching``, its remote picture still to be fetched.
+    """
     label = f"images[{index}]"
     picture = _Picture(image, label=label)
     if not image.file:
+        if image.url and fetching:
+            return _Picture(image, label=f"{label}: {shorten(image.url, 200)}", url=image.url)
         if image.url:
             notes.append(f"{label}: remote pictures are not fetched; {image.url} is awaiting its photo")
         return picture
@@ -835,6 +920,43 @@ def _probe(path, label):
         )
     if frames > 1:
         raise LoadError(f"{label} has {frames} frames; only still pictures are taken")
+
+
+def _fetched(fingerprint):
+    """The fingerprint stored for a story whose remote pictures a run with ``fetch_images`` fetched."""
+    return hashlib.sha256(f"{fingerprint}+fetched-images".encode()).hexdigest()
+
+
+def _download(url, path, policy):
+    """Fetch ``url`` into the file ``path`` (in a worker thread): ``path``, or the ``FetchError`` saying why not."""
+    try:
+        with path.open("wb") as stream:
+            fetch(url, stream, policy)
+    except FetchError as problem:
+        return problem
+    except Exception as problem:  # the other pictures carry on; this one is reported
+        return FetchError(f"could not be fetched ({type(problem).__name__}: {problem})")
+    return path
+
+
+def _take_fetched(picture, outcome, notes):
+    """
+    Give ``picture`` the file fetched for it, probed as a local file is; or leave it awaiting
+    its photo with a note when the fetch failed. ``LoadError`` when the story cannot be
+    imported with it: too large, not a picture the gate takes, or no alt text.
+    """
+    if isinstance(outcome, TooLarge):
+        raise LoadError(f"{picture.label}: {outcome}")
+    if isinstance(outcome, FetchError):
+        notes.append(f"{picture.label}: {outcome}; the caption is kept awaiting its photo")
+        return
+    _probe(outcome, picture.label)
+    picture.path = outcome
+    picture.alt_text = picture.record.alt_text or picture.record.caption
+    if not picture.alt_text:
+        raise LoadError(
+            f"{picture.label}: a photo needs alt text (or at least a caption) for readers who cannot see it"
+        )
 
 
 def _photos_by_digest(article_pks):
@@ -1104,6 +1226,8 @@ def records_for_export(queryset, *, include_confidential=False, chunk_size=BATCH
             Prefetch("quotes", queryset=Quote.objects.select_related("source")),
             "tags",
             Prefetch("corrections", queryset=Correction.objects.order_by("published_at", "id")),
+            # By id, not by name: a confidential source's name must not even decide where it comes.
+            Prefetch("sources", queryset=Source.objects.order_by("pk")),
         )
         .order_by("pk")
     )
@@ -1112,7 +1236,11 @@ def records_for_export(queryset, *, include_confidential=False, chunk_size=BATCH
 
 
 def export_record(story, *, include_confidential=False):
-    """The ``ArticleRecord`` for one stored story (reads its prefetched relations)."""
+    """
+    The ``ArticleRecord`` for one stored story (reads its prefetched relations). Its ``sources``
+    are the story's speakers, in the order they are first quoted, then the other sources it
+    consulted: importing the record links every one of them to the story again.
+    """
     quotes, sources = [], {}
     for quote in story.quotes.all():
         source = _exported_source(quote.source, include_confidential)
@@ -1127,6 +1255,8 @@ def export_record(story, *, include_confidential=False):
                 context=quote.context,
             )
         )
+    for consulted in story.sources.all():
+        sources.setdefault(consulted.pk, _exported_source(consulted, include_confidential))
     status = {Article.Status.PUBLISHED: "published", Article.Status.WITHDRAWN: "withdrawn"}.get(story.status, "draft")
     return ArticleRecord(
         origin=story.import_origin or "newsroom",

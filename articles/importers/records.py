@@ -76,7 +76,7 @@ class BylineRecord:
 
 @dataclass
 class ImageRecord:
-    """A picture: ``file`` is a path relative to the input, ``url`` a remote address (never fetched here)."""
+    """A picture: ``file`` is a path relative to the input, ``url`` a remote address (fetched only on request)."""
 
     file: str = ""
     url: str = ""

@@ -23,6 +23,7 @@ from .desk import ArticleEvent, ArticleRevision, Correction, SlugRedirect
 from .media import ImageCaption
 from .newsroom import Author, Section
 from .quotes import Quote
+from .sources import Source
 
 # Saves within this time of publication (typo fixes, the publishing save
 # itself) don't earn an "Updated" line on the story.
@@ -285,6 +286,23 @@ class ArticleQuerySet(models.QuerySet):
             index_on_commit(ids)
         return revisions
 
+    def link_quoted_sources(self):
+        """
+        Add every source the stories quote to their sources consulted (whoever a story quotes,
+        it consulted): one SELECT and one INSERT whatever the number of stories; links already
+        there stay as they are. For code that writes quotes in bulk, which ``Quote.save`` does not see.
+        """
+        pairs = (
+            Quote.objects.filter(article__in=self.values("pk"))
+            .order_by()
+            .values_list("article_id", "source_id")
+            .distinct()
+        )
+        link = Article.sources.through
+        link.objects.bulk_create(
+            [link(article_id=article, source_id=source) for article, source in pairs], ignore_conflicts=True
+        )
+
 
 class Article(models.Model):
     class Status(models.TextChoices):
@@ -323,6 +341,15 @@ class Article(models.Model):
     tags = TaggableManager(
         blank=True,
         help_text="Topics, places and people readers may follow, separated by commas.",
+    )
+    sources = models.ManyToManyField(
+        Source,
+        related_name="consulted_in",
+        blank=True,
+        verbose_name="sources consulted",
+        help_text="The people, organisations and documents the story relies on, quoted or not. Everyone the "
+        "story quotes is added by itself when you save; add the sources you spoke to or read but do not quote. "
+        "For the desk only: readers never see this list.",
     )
     status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
     published_at = models.DateTimeField(
@@ -632,6 +659,7 @@ class Article(models.Model):
             for quote in data["quotes"]
             for quote_fields in [{key: value for key, value in quote.items() if key != "source"}]
         )
+        Article.objects.filter(pk=self.pk).link_quoted_sources()
         return self.record_revision(by, comment=f"Restored version {revision.number}")
 
     def add_correction(self, text, *, kind=Correction.Kind.CORRECTION, by=None, at=None):

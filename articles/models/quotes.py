@@ -32,3 +32,11 @@ class Quote(models.Model):
 
     def __str__(self):
         return f"{self.source.public_name}: “{self.text[:60]}”"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # Whoever a story quotes, it consulted: the source joins the story's sources consulted
+        # (one INSERT that leaves an existing link alone). Bulk writers call
+        # ``ArticleQuerySet.link_quoted_sources`` instead.
+        link = Source.consulted_in.through
+        link.objects.bulk_create([link(article_id=self.article_id, source_id=self.source_id)], ignore_conflicts=True)

@@ -331,6 +331,10 @@ def test_round_trip_through_jsonl_gives_the_same_stories(tmp_path, settings):
     withdrawn.withdraw(comment="Legal")
     draft = make_rich_article(slug="draft-story", status=Article.Status.DRAFT, published_at=None)
     draft.add_correction("An earlier version misspelt a name.")
+    draft.sources.add(  # consulted, never quoted
+        Source.objects.create(name="Tide tables", kind="document", organisation="Harbour Office"),
+        Source.objects.create(name="Ines Ward", role="surveyor", confidential=True, public_label="a surveyor"),
+    )
     before = _content()
     exported = tmp_path / "export.jsonl"
     call_command("export_articles", "--include-confidential", "--output", exported, stdout=io.StringIO())
@@ -370,6 +374,9 @@ def _content():
                 for q in article.quotes.select_related("source")
             ],
             "corrections": [(c.kind, c.text, c.published_at) for c in article.corrections.all()],
+            "sources consulted": sorted(
+                article.sources.values_list("name", "role", "organisation", "kind", "confidential", "public_label")
+            ),
         }
     sources = sorted(
         Source.objects.filter(quotes__isnull=False)
@@ -429,7 +436,8 @@ def test_export_streams_a_constant_number_of_queries(django_assert_max_num_queri
     for number in range(5):
         make_rich_article(slug=f"story-{number}")
 
-    with django_assert_max_num_queries(7):  # the stories, then bylines, images, quotes, tags, corrections
+    # The stories, then bylines, images, quotes, tags, corrections and sources consulted.
+    with django_assert_max_num_queries(7):
         assert len(export()) == 5
 
 

@@ -9,8 +9,10 @@ read in chunks with their relations prefetched per chunk, so memory stays flat.
 ``--status`` (repeatable) keeps stories in those workflow statuses; ``--since`` keeps
 stories changed at or after an ISO 8601 date or time. Image paths are written relative
 to MEDIA_ROOT: import with ``--images-dir`` pointing at a copy of the media folder.
-A confidential source appears only under its public label unless
-``--include-confidential`` is given. Writes to standard output unless ``--output``.
+A jsonl story's ``sources`` are the sources it consulted, speakers included; a
+confidential source appears only under its public label unless ``--include-confidential``
+is given. ninjs items are for other newsrooms and carry neither quotes nor sources.
+Writes to standard output unless ``--output``.
 """
 
 import json

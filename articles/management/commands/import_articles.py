@@ -13,7 +13,9 @@ is the status for new stories whose input carries none; ``--section`` and
 ``--author`` fill in stories without them. Image paths are relative to
 ``--images-dir`` or else to the input file (text files: pictures lie beside them).
 ``--no-quotes`` skips quote extraction. ``--report FILE`` writes the counts and every
-failure as JSON.
+failure as JSON. ``--fetch-images`` downloads pictures known only by their url (http(s),
+public addresses only, within ``articles.importers.fetch``'s time and size limits);
+without it nothing is fetched.
 
 A progress bar on a terminal, a plain line every ``PROGRESS_EVERY`` stories
 otherwise; a one-line summary; the exit status is 1 when any story failed.
@@ -27,6 +29,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from articles.importers import FORMATS, SNIFF_BYTES, detect_format
+from articles.importers.fetch import TIMEOUT_SECONDS, FetchPolicy
 from articles.importers.loader import InputFile, LoadDefaults, load
 from articles.importers.records import FormatError, RecordError
 
@@ -55,6 +58,12 @@ class Command(BaseCommand):
             "--images-dir", type=Path, help="Where relative image paths resolve (default: beside the file)."
         )
         parser.add_argument("--no-quotes", action="store_true", help="Do not extract quotes from story bodies.")
+        parser.add_argument(
+            "--fetch-images",
+            action="store_true",
+            help="Download pictures known only by their url: http(s) from public addresses only, "
+            f"{TIMEOUT_SECONDS} s and the image size limit each. Without it nothing is fetched.",
+        )
         parser.add_argument("--report", type=Path, metavar="FILE", help="Write a JSON report of the run to FILE.")
 
     def handle(self, *args, paths, **options):
@@ -67,6 +76,7 @@ class Command(BaseCommand):
             defaults=LoadDefaults(status=options["status"], section=options["section"], author=options["author"]),
             extract_quotes=not options["no_quotes"],
             progress=progress.update,
+            fetch_images=FetchPolicy() if options["fetch_images"] else None,
         )
         progress.close()
         if options["report"]:
