@@ -82,7 +82,7 @@ def public_page(view):
         key = page_key(request, generation())
         cached = cache.get(key)
         if cached is not None:
-            return _with_public_headers(cached)
+            return cached  # stored with its headers: nothing has changed since it was rendered
         response = view(request, *args, **kwargs)
         if hasattr(response, "render") and callable(response.render):
             response = response.render()

@@ -65,10 +65,9 @@ class Card(NamedTuple):
     show_section: bool
     lead: bool = False
 
-    @property
-    def key(self):
+    def key(self, generation_):
         variant = f"{'lead' if self.lead else 'card'}{'+section' if self.show_section else ''}"
-        return f"articles:card:{generation()}:{variant}:{self.pk}"
+        return f"articles:card:{generation_}:{variant}:{self.pk}"
 
 
 def render_cards(wanted):
@@ -76,7 +75,8 @@ def render_cards(wanted):
     ``{card: html}`` for every ``Card`` in ``wanted`` whose story is live:
     one cache lookup for all of them, and one fetch of the stories missing.
     """
-    keys = {card: card.key for card in wanted}
+    current = generation()
+    keys = {card: card.key(current) for card in wanted}
     found = cache.get_many(list(keys.values())) if _seconds() else {}
     missing = {card.pk for card in wanted if keys[card] not in found}
     if missing:
