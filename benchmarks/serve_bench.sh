@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Requests per second of the public pages as readers get them: gunicorn with two
-# sync workers on 127.0.0.1, loaded by wrk for a fixed time per page, with the
-# page cache off and then on, next to a bare Django view served the same way in
-# the same run. Builds a throwaway SQLite newsroom of synthetic stories first
+# sync workers on 127.0.0.1, loaded by wrk for a fixed time per page, in three
+# configurations, next to a bare Django view served the same way in the same run:
+#   none       no cache at all: every page rendered from the database on every request
+#   fragments  the page cache off, story fragments on (articles/fragments.py; the default
+#              configuration with DJANGO_PAGE_CACHE_SECONDS=0)
+#   page       the page cache on (the default configuration) Builds a throwaway SQLite newsroom of synthetic stories first
 # (benchmarks/build_bench_db.py) and removes everything it made on exit.
 #
 # Usage: benchmarks/serve_bench.sh [N]                    N stories (default 10000)
 #        benchmarks/serve_bench.sh --sizes "1000 10000"   each size in turn: is the rate flat?
 #        --duration SECONDS                              wrk's time per page (default 10)
 #
-# Goals (issue 6): cache off, article >= 25% and home >= 8% of the bare view at
-# every size; cache on, both >= 80%; gunicorn's two workers under 200 MiB.
+# Goals (issue 6): page cache off, article >= 25% and home >= 8% of the bare view at
+# every size; page cache on, both >= 80%; gunicorn's two workers under 200 MiB.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -72,8 +75,8 @@ unset REDIS_URL # each worker's local-memory cache; never a real Redis
 port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base=http://127.0.0.1:$port
 
-start_server() { # cache seconds
-  DJANGO_PAGE_CACHE_SECONDS=$1 "$gunicorn" newsroom.wsgi --workers 2 --worker-class sync \
+start_server() { # page cache seconds, fragment cache seconds
+  DJANGO_PAGE_CACHE_SECONDS=$1 DJANGO_FRAGMENT_CACHE_SECONDS=$2 "$gunicorn" newsroom.wsgi --workers 2 --worker-class sync \
     --bind "127.0.0.1:$port" --log-level warning &
   server_pid=$!
   for _ in $(seq 150); do
@@ -141,8 +144,12 @@ PYTHON
   read -r article section <<<"$sample"
   pages=("bare /bare/" "home /" "article $article" "section $section" "search /search/?q=harbour")
 
-  for cache in off on; do
-    start_server "$([[ $cache == on ]] && echo 300 || echo 0)"
+  for cache in none fragments page; do
+    case $cache in
+      none) start_server 0 0 ;;
+      fragments) start_server 0 60 ;;
+      page) start_server 300 60 ;;
+    esac
     bare_rate=""
     for page in "${pages[@]}"; do
       read -r name path <<<"$page"
@@ -151,7 +158,7 @@ PYTHON
       if [[ $status != 200 ]]; then
         echo "    $base$path answered $status, not 200: not measured (see gunicorn's log above)." >&2
         [[ $name != bare ]] || exit 1
-        rows+=("$(printf '%-8s %-8s %-5s   answered HTTP %s, not measured' "$size" "$name" "$cache" "$status")")
+        rows+=("$(printf '%-8s %-8s %-9s   answered HTTP %s, not measured' "$size" "$name" "$cache" "$status")")
         continue
       fi
       result=$(measure "$path")
@@ -161,10 +168,10 @@ PYTHON
       note=""
       ((bad == 0)) || note+=" $bad non-2xx/3xx!"
       [[ $errors == - ]] || note+=" socket errors $errors!"
-      rows+=("$(printf '%-8s %-8s %-5s %11s %9.1f %9.1f %9s%%%s' \
+      rows+=("$(printf '%-8s %-8s %-9s %11s %9.1f %9.1f %9s%%%s' \
         "$size" "$name" "$cache" "$rate" "$p50" "$p99" "$share" "$note")")
     done
-    memory+=("$(printf '%s stories, cache %-3s: %s MiB' "$size" "$cache" "$(server_rss_mib)")")
+    memory+=("$(printf '%s stories, cache %-9s: %s MiB' "$size" "$cache" "$(server_rss_mib)")")
     stop_server
   done
 done
@@ -173,7 +180,7 @@ echo
 echo "Newsroom under gunicorn (2 sync workers) on 127.0.0.1, SQLite; wrk -t2 -c8 for ${duration} s a page (30 s timeout);" \
   "$(nproc) CPUs shared by wrk and gunicorn."
 echo "Load average before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg) (anything else running skews the figures)."
-printf '%-8s %-8s %-5s %11s %9s %9s %10s\n' stories page cache requests/s "p50 ms" "p99 ms" "% of bare"
+printf '%-8s %-8s %-9s %11s %9s %9s %10s\n' stories page cache requests/s "p50 ms" "p99 ms" "% of bare"
 printf '%s\n' "${rows[@]}"
 echo
 echo "gunicorn resident memory after the runs (master + 2 workers, from ps):"
