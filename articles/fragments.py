@@ -35,6 +35,7 @@ from django.utils.safestring import SafeString, mark_safe
 from .cache import generation
 
 CARD_TEMPLATE = "articles/_story_card.html"
+GRID_TEMPLATE = "articles/_story_grid.html"
 STORY_TEMPLATES = {
     "meta": "articles/story/_meta.html",
     "feeds": "articles/story/_feeds.html",
@@ -93,6 +94,26 @@ def render_cards(wanted):
             cache.set_many(rendered, _seconds())
         found |= rendered
     return {card: mark_safe(found[key]) for card, key in keys.items() if key in found}
+
+
+def digest(value):
+    """A short, stable name for a value made of lists, tuples, numbers and strings (such as story ids)."""
+    return hashlib.sha256(repr(value).encode()).hexdigest()[:24]
+
+
+def grid(story_ids, *, show_section):
+    """
+    The grid of the live stories ``story_ids``' cards ("" when none is live),
+    kept as one fragment for as long as a page lists the same stories.
+    """
+    story_ids = list(story_ids)
+
+    def render():
+        shown = cards(story_ids, show_section=show_section)
+        return render_to_string(GRID_TEMPLATE, {"cards": shown}) if shown else ""
+
+    html, _ = remembered(f"grid:{int(show_section)}:{digest(story_ids)}", render)
+    return mark_safe(html)
 
 
 def remembered(name, compute):

@@ -10,8 +10,10 @@ from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db.models import Q, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.generic import ListView
 from taggit.models import Tag
@@ -45,8 +47,8 @@ class LiveArticleListView(ListView):
         return context | self.story_cards(list(context["articles"]), first_page=context["page_obj"].number == 1)
 
     def story_cards(self, story_ids, *, first_page):
-        """What the template shows of the page's stories: their rendered cards."""
-        return {"cards": fragments.cards(story_ids, show_section=self.show_section)}
+        """What the template shows of the page's stories: the grid of their cards ("" when none)."""
+        return {"grid": fragments.grid(story_ids, show_section=self.show_section)}
 
 
 class HomeView(LiveArticleListView):
@@ -54,25 +56,37 @@ class HomeView(LiveArticleListView):
     stories_per_section = 4
 
     def story_cards(self, story_ids, *, first_page):
-        """The lead and latest stories, then a block per section (first page only): one fetch for every card."""
-        latest = [Card(pk, show_section=True, lead=first_page and index == 0) for index, pk in enumerate(story_ids)]
+        """
+        The lead and latest stories, then a block per section (first page only),
+        kept as one fragment for as long as the same stories are live.
+        """
         fronts = self.section_fronts() if first_page else []
-        rendered = fragments.render_cards([*latest, *(card for _, cards in fronts for card in cards)])
+        layout = [first_page, story_ids, [(section.pk, pks) for section, pks in fronts]]
+        front, _ = fragments.remembered(
+            f"front-page:{fragments.digest(layout)}", lambda: self.render_front(story_ids, fronts, first_page)
+        )
+        return {"front": mark_safe(front)}
+
+    def render_front(self, story_ids, fronts, first_page):
+        latest = [Card(pk, show_section=True, lead=first_page and index == 0) for index, pk in enumerate(story_ids)]
+        blocks = [(section, [Card(pk, show_section=False) for pk in pks]) for section, pks in fronts]
+        rendered = fragments.render_cards([*latest, *(card for _, cards in blocks for card in cards)])
         cards = [rendered[card] for card in latest if card in rendered]
         lead = cards[0] if cards and first_page else None
-        return {
+        context = {
             "lead": lead,
             "latest": cards[1:] if lead else cards,
             "section_fronts": [
                 (section, shown)
-                for section, cards in fronts
-                if (shown := [rendered[c] for c in cards if c in rendered])
+                for section, cards in blocks
+                if (shown := [rendered[card] for card in cards if card in rendered])
             ],
         }
+        return render_to_string("articles/_front.html", context)
 
     def section_fronts(self):
         """
-        [(section, [Card])] for the blocks under the latest news, in the sections' order.
+        [(section, [story id])] for the blocks under the latest news, in the sections' order.
         Which stories lead each section is worked out once per change and kept;
         every request still checks they are live.
         """
@@ -88,7 +102,7 @@ class HomeView(LiveArticleListView):
             rows = [(pk, section_id) for pk, section_id in rows if pk in live]
         by_section = {}
         for pk, section_id in rows:
-            by_section.setdefault(section_id, []).append(Card(pk, show_section=False))
+            by_section.setdefault(section_id, []).append(pk)
         ordered = sorted(in_menu, key=lambda section: (section.position, section.name))
         return [(section, by_section[section.pk]) for section in ordered if section.pk in by_section]
 
