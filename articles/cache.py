@@ -65,6 +65,32 @@ def page_key(request, generation_):
     return f"articles:page:{generation_}:{path}"
 
 
+class PageCacheMiddleware:
+    """
+    Serve anonymous readers' GETs from the page cache before the rest of the
+    middleware runs: sessions, authentication, CSRF, messages and login
+    lockouts have nothing to do for a page that is already rendered. Pages get
+    into the cache only through ``public_page``. A request with a session
+    cookie always goes through to the view, which decides for itself (logged-in
+    staff get a fresh page). Sits below the middleware that sets security
+    headers, so a cached page leaves with the same headers as a fresh one.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            settings.PAGE_CACHE_SECONDS
+            and request.method in ("GET", "HEAD")
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        ):
+            cached = cache.get(page_key(request, generation()))
+            if cached is not None:
+                return cached
+        return self.get_response(request)
+
+
 def public_page(view):
     """
     Serve anonymous GETs from the page cache and mark every public response

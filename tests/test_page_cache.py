@@ -157,3 +157,36 @@ def test_renaming_a_section_in_the_admin_refreshes_cached_pages(client, django_c
         )
 
     assert "Renamed Desk" in client.get("/").content.decode()
+
+
+def test_a_page_served_from_the_cache_leaves_with_the_same_security_headers(client):
+    article = make_article(headline="Cached with its headers")
+    fresh = client.get(article.get_absolute_url())
+    cached = client.get(article.get_absolute_url())
+
+    assert cached.content == fresh.content
+    for header in (
+        "Content-Security-Policy",
+        "Permissions-Policy",
+        "X-Frame-Options",
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+        "Cross-Origin-Opener-Policy",
+        "Cache-Control",
+        "Vary",
+        "ETag",
+        "Last-Modified",
+    ):
+        assert cached.headers.get(header) == fresh.headers.get(header), header
+    assert cached["X-Frame-Options"] == "DENY"
+
+
+def test_a_reader_with_a_stale_session_cookie_still_gets_the_cached_page(client, django_assert_max_num_queries):
+    article = make_article(headline="Read with an old cookie")
+    client.get(article.get_absolute_url())
+    client.cookies["sessionid"] = "expired-or-forged"
+
+    with django_assert_max_num_queries(1):  # the session lookup; the page itself comes from the cache
+        response = client.get(article.get_absolute_url())
+
+    assert "Read with an old cookie" in response.text
