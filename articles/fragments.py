@@ -131,21 +131,34 @@ def remembered(name, compute):
     return value, True
 
 
-def story_parts(article, request, *, render):
-    """
-    The story page's pieces ({"meta", "feeds", "story", "related"} as safe
-    HTML) for the live story ``article`` (any instance with its primary key):
-    from the cache, or ``render()``ed (a dict of the parts) and kept. They hold
-    absolute URLs, so the key carries the address the site is reached at.
-    """
+class StoryPage(NamedTuple):
+    """A live story's page as kept: its id and headline (for the page title) and its pieces."""
+
+    pk: int
+    headline: str
+    parts: dict
+
+    def safe_parts(self):
+        return {name: mark_safe(html) for name, html in self.parts.items()}
+
+
+def _story_key(slug, request):
+    # The pieces hold absolute URLs, so the key carries the address the site is reached at.
     root = hashlib.sha256(request.build_absolute_uri("/").encode()).hexdigest()[:16]
-    key = f"articles:story:{generation()}:{root}:{article.pk}"
-    parts = cache.get(key) if _seconds() else None
-    if parts is None:
-        parts = {name: str(html) for name, html in render().items()}
-        if _seconds():
-            cache.set(key, parts, _seconds())
-    return {name: mark_safe(html) for name, html in parts.items()}
+    return f"articles:story:{generation()}:{root}:{slug}"
+
+
+def kept_story(slug, request):
+    """The ``StoryPage`` kept for the story at ``slug``, or None. Whether it is still live is for the caller."""
+    return cache.get(_story_key(slug, request)) if _seconds() else None
+
+
+def keep_story(slug, request, article, parts):
+    """Keep the story page's rendered ``parts`` (safe HTML) for the live story ``article`` at ``slug``."""
+    page = StoryPage(article.pk, article.headline, {name: str(html) for name, html in parts.items()})
+    if _seconds():
+        cache.set(_story_key(slug, request), page, _seconds())
+    return page
 
 
 def render_story_parts(context, request):

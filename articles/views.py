@@ -148,10 +148,16 @@ class AuthorView(LiveArticleListView):
 
 @public_page
 def article_detail(request, slug):
+    """
+    A live story's page: its pieces kept by ``articles.fragments`` once the story
+    is confirmed live (one small query), else rendered from the database.
+    """
+    kept = fragments.kept_story(slug, request)
+    if kept is not None and Article.objects.live().filter(pk=kept.pk, slug=slug).exists():
+        return render_story_page(request, kept)
     article = Article.objects.live().detail_rows().filter(slug=slug).first()
     if article is not None:
-        parts = fragments.story_parts(article, request, render=lambda: render_story(request, article))
-        return render(request, "articles/article.html", {"article": article, "parts": parts})
+        return render_story_page(request, fragments.keep_story(slug, request, article, render_story(request, article)))
     withdrawn = Article.objects.withdrawn().filter(slug=slug).only("withdrawal_notice").first()
     if withdrawn is not None:
         return render(request, "articles/withdrawn.html", {"notice": withdrawn.withdrawal_notice}, status=410)
@@ -164,6 +170,11 @@ def article_detail(request, slug):
     if moved is not None:
         return redirect(moved.article, permanent=True)
     raise Http404("No published story at this address.")
+
+
+def render_story_page(request, page):
+    context = {"article": {"headline": page.headline}, "parts": page.safe_parts()}
+    return render(request, "articles/article.html", context)
 
 
 def render_story(request, article):
