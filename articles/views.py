@@ -6,13 +6,14 @@ none filters on status itself.
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Q, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.generic import ListView
@@ -23,6 +24,24 @@ from .cache import public_page, sections
 from .fragments import Card
 from .models import Article, Author, Correction, Section, ShareLink, SlugRedirect
 from .models.articles import detail_lookups
+
+
+class KeptCountPaginator(Paginator):
+    """
+    Counts a list's stories once per change to the newsroom (``articles.fragments``)
+    rather than on every request: counting a large archive is the one part of a
+    listing whose cost grows with it. A story whose scheduled time comes joins the
+    count within ``FRAGMENT_CACHE_SECONDS``.
+    """
+
+    def __init__(self, *args, name, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.name = name
+
+    @cached_property
+    def count(self):
+        value, _ = fragments.remembered(f"count:{self.name}", lambda: Paginator.count.func(self))
+        return value
 
 
 @method_decorator(public_page, name="dispatch")
@@ -41,6 +60,10 @@ class LiveArticleListView(ListView):
 
     def paginate_queryset(self, queryset, page_size):
         return super().paginate_queryset(queryset.values_list("pk", flat=True), page_size)
+
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        name = f"{type(self).__name__}:{fragments.digest(sorted(self.kwargs.items()))}"
+        return KeptCountPaginator(queryset, per_page, orphans, allow_empty_first_page, name=name)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
