@@ -3,8 +3,11 @@ Query counts and render times of the public pages and admin lists.
 
 Builds a throwaway SQLite database (or uses DATABASE_URL when set), loads
 the demo newsroom, adds ``--extra`` copies of its stories so listings are
-full, then requests each page and prints queries, median milliseconds and
-pages per second. Run: ``make bench`` or
+full, then requests each page and prints its queries cold (the cache empty:
+what a page costs after every change to the newsroom) and warm (story
+fragments kept, as on a running site), then the median milliseconds and pages
+per second warm. The page cache is off throughout; ``--no-fragments`` turns the
+fragment cache off too. Run: ``make bench`` or
 ``.venv/bin/python benchmarks/page_queries.py --extra 500 --repeat 20``.
 """
 
@@ -24,6 +27,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--extra", type=int, default=300, help="extra copies of demo stories (default 300)")
     parser.add_argument("--repeat", type=int, default=15, help="requests per page (default 15)")
+    parser.add_argument("--no-fragments", action="store_true", help="render every piece on every request")
     args = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="newsroom-bench-")
@@ -31,6 +35,8 @@ def main():
     os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only")
     os.environ.setdefault("DJANGO_DEBUG", "0")
     os.environ.setdefault("DJANGO_PAGE_CACHE_SECONDS", "0")  # measure the views, not the page cache
+    if args.no_fragments:
+        os.environ["DJANGO_FRAGMENT_CACHE_SECONDS"] = "0"
     os.environ["DJANGO_MEDIA_ROOT"] = f"{workdir}/media"
     os.environ.setdefault("DJANGO_STATIC_ROOT", f"{workdir}/static")
     os.environ["DJANGO_SETTINGS_MODULE"] = "newsroom.settings"
@@ -40,6 +46,7 @@ def main():
     django.setup()
 
     from django.conf import settings
+    from django.core.cache import cache
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -113,8 +120,10 @@ def main():
     reader = Client()
 
     live = Article.objects.live().count()
-    print(f"Newsroom page benchmark — {connection.vendor}, {live} live stories, {args.repeat} requests a page")
-    print(f"{'page':<22} {'queries':>7} {'median ms':>10} {'pages/s':>8}")
+    fragments = "fragment cache off" if args.no_fragments else "fragment cache on"
+    print(f"Newsroom page benchmark — {connection.vendor}, {live} live stories, {fragments}, ", end="")
+    print(f"{args.repeat} requests a page")
+    print(f"{'page':<22} {'cold queries':>12} {'warm queries':>12} {'median ms':>10} {'pages/s':>8}")
     plain_static = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -122,17 +131,21 @@ def main():
     with override_settings(ALLOWED_HOSTS=["testserver"], DEBUG=False, STORAGES=plain_static):
         for client, table in ((reader, pages), (staff, admin_pages)):
             for name, url in table.items():
+                cache.clear()  # cold: as after a change (the sections menu included)
                 with CaptureQueriesContext(connection) as queries:
                     response = client.get(url)
                 assert response.status_code == 200, (url, response.status_code)
-                query_count = len(queries)  # read now: the next request clears Django's query log
+                cold = len(queries)  # read now: the next request clears Django's query log
+                with CaptureQueriesContext(connection) as queries:
+                    client.get(url)
+                warm = len(queries)
                 timings = []
                 for _ in range(args.repeat):
                     started = time.perf_counter()
                     client.get(url)
                     timings.append(time.perf_counter() - started)
                 median = statistics.median(timings)
-                print(f"{name:<22} {query_count:>7} {median * 1000:>10.1f} {1 / median:>8.0f}")
+                print(f"{name:<22} {cold:>12} {warm:>12} {median * 1000:>10.1f} {1 / median:>8.0f}")
     print(f"(database: {settings.DATABASES['default']['NAME']})")
 
 
