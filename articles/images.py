@@ -9,13 +9,22 @@ all: a photo must never say where a source lives), XMP, comments and any
 payload appended to it.
 
 ``make_renditions`` draws the widths readers' browsers choose from, in WebP
-with a JPEG fallback, once per photo, through Django's storage.
+with a JPEG fallback, once per photo, through Django's storage; a photo's
+renditions are named after the photo itself (``rendition_name``).
+
+``prepare`` (and ``prepare_file``) does both for an import from one decoding of
+the picture: the gate, then the renditions drawn from the pixels the gate
+kept, all in memory and returned as bytes, so that it can run in a worker
+process; ``store_renditions`` then stores what it drew.
 """
 
+import hashlib
 import io
 import os
+import time
 import warnings
-from pathlib import PurePath
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -40,6 +49,66 @@ def sanitise(data, name):
     Check ``data`` (bytes) and return it re-encoded as a clean ``ContentFile``
     named after ``name`` with the right extension; raise ``ImageRejected``.
     """
+    picture, image_format = _gate(data)
+    pixels = _stored_pixels(picture, image_format)
+    return ContentFile(_encode(pixels, image_format), name=_clean_name(name, image_format))
+
+
+@dataclass
+class Prepared:
+    """
+    A photo through the gate (``prepare``): the re-encoded file's bytes and name, its size and
+    the SHA-256 of the bytes; and its renditions, drawn but not stored, as ``(width, height,
+    webp bytes, jpeg bytes)``: none when they were not asked for, or when drawing failed
+    (``problem`` says why); ``drawing_seconds`` is the CPU time drawing them took.
+    """
+
+    content: bytes
+    name: str
+    width: int
+    height: int
+    digest: str
+    renditions: list[tuple[int, int, bytes, bytes]] = field(default_factory=list)
+    problem: str = ""
+    drawing_seconds: float = 0.0
+
+
+def prepare(data, name, *, draw=True, known=()):
+    """
+    Put ``data`` (bytes) through the gate as ``sanitise`` does and, when ``draw``, draw its
+    renditions from the very pixels just encoded (the picture is decoded once); skip drawing
+    when the re-encoded bytes' digest is in ``known`` (a photo already stored, with its
+    renditions). Raises ``ImageRejected``; a failure to draw only leaves ``problem`` set.
+    Touches no database and no storage: it runs in a worker process as well as here.
+    """
+    picture, image_format = _gate(data)
+    pixels = _stored_pixels(picture, image_format)
+    content = _encode(pixels, image_format)
+    prepared = Prepared(
+        content=content,
+        name=_clean_name(name, image_format),
+        width=pixels.width,
+        height=pixels.height,
+        digest=hashlib.sha256(content).hexdigest(),
+    )
+    if draw and prepared.digest not in known:
+        started = time.thread_time()
+        try:
+            prepared.renditions = _draw(pixels)
+        except Exception as problem:  # the photo itself is fine: it is served whole until drawn
+            prepared.problem = f"{type(problem).__name__}: {problem}"
+        prepared.drawing_seconds = time.thread_time() - started
+    return prepared
+
+
+def prepare_file(path, *, draw=True, known=()):
+    """``prepare`` for the picture in the file at ``path``, read here (in the worker, when it runs in one)."""
+    path = Path(path)
+    return prepare(path.read_bytes(), path.name, draw=draw, known=known)
+
+
+def _gate(data):
+    """The picture in ``data``, checked, decoded and turned the right way up, and its format."""
     if len(data) > MAX_BYTES:
         raise ImageRejected(
             f"the file is {len(data) // (1024 * 1024)} MB; the limit is {MAX_BYTES // (1024 * 1024)} MB"
@@ -48,8 +117,7 @@ def sanitise(data, name):
         raise ImageRejected("the file is markup (SVG or HTML), not a photo")
     picture = _open_checked(data)
     image_format = picture.format
-    picture = ImageOps.exif_transpose(picture)
-    return ContentFile(_encode(picture, image_format), name=_clean_name(name, image_format))
+    return ImageOps.exif_transpose(picture), image_format
 
 
 def _open_checked(data):
@@ -78,16 +146,21 @@ def _open_checked(data):
     return picture
 
 
-def _encode(picture, image_format):
+def _stored_pixels(picture, image_format):
+    """The pixels the re-encoded file keeps: a JPEG's in RGB, a GIF's in RGBA (it is kept as a PNG)."""
+    mode = {"JPEG": "RGB", "GIF": "RGBA"}.get(image_format, picture.mode)
+    return picture if picture.mode == mode else picture.convert(mode)
+
+
+def _encode(pixels, image_format):
+    """The file for ``pixels`` (``_stored_pixels``) in ``image_format``; a GIF becomes a PNG."""
     buffer = io.BytesIO()
     if image_format == "JPEG":
-        picture.convert("RGB").save(buffer, "JPEG", quality=90, optimize=True, progressive=True)
-    elif image_format == "PNG":
-        picture.save(buffer, "PNG", optimize=True)
+        pixels.save(buffer, "JPEG", quality=90, optimize=True, progressive=True)
     elif image_format == "WEBP":
-        picture.save(buffer, "WEBP", quality=90)
-    else:  # a single-frame GIF is kept as a PNG
-        picture.convert("RGBA").save(buffer, "PNG", optimize=True)
+        pixels.save(buffer, "WEBP", quality=90)
+    else:  # PNG, and a single-frame GIF kept as a PNG
+        pixels.save(buffer, "PNG", optimize=True)
     return buffer.getvalue()
 
 
@@ -110,22 +183,65 @@ def make_renditions(image_caption, storage=None):
     with image_caption.image.open("rb") as stream:
         picture = ImageOps.exif_transpose(Image.open(stream))
         picture.load()
-    widths = sorted({width for width in RENDITION_WIDTHS if width < picture.width} | {min(picture.width, 1600)})
-    stem = PurePath(image_caption.image.name).stem
-    folder = f"renditions/{image_caption.pk}"
+    source = image_caption.image.name
     sizes = []
-    for width in widths:
-        height = round(picture.height * width / picture.width)
+    for width, height in _rendition_sizes(picture):
         resized = None
         entry = {"width": width, "height": height}
-        for kind, extension, save in (("webp", "webp", _save_webp), ("jpeg", "jpg", _save_jpeg)):
-            name = f"{folder}/{stem}-{width}.{extension}"
+        for kind, save in (("webp", _save_webp), ("jpeg", _save_jpeg)):
+            name = rendition_name(source, width, kind)
             if not storage.exists(name):
                 resized = resized or picture.resize((width, height), Image.Resampling.LANCZOS)
                 name = storage.save(name, ContentFile(save(resized)))
             entry[kind] = name
         sizes.append(entry)
-    return {"source": image_caption.image.name, "sizes": sizes}
+    return {"source": source, "sizes": sizes}
+
+
+def store_renditions(source, renditions, stored, storage=None):
+    """
+    Store the renditions ``prepare`` drew for the photo stored as ``source`` and return what
+    ``ImageCaption.renditions`` keeps (as ``make_renditions`` does). Each name stored is added
+    to the list ``stored`` as soon as it is, so that a failure half-way can delete them.
+    """
+    storage = storage or default_storage
+    sizes = []
+    for width, height, webp, jpeg in renditions:
+        entry = {"width": width, "height": height}
+        for kind, data in (("webp", webp), ("jpeg", jpeg)):
+            entry[kind] = storage.save(rendition_name(source, width, kind), ContentFile(data))
+            stored.append(entry[kind])
+        sizes.append(entry)
+    return {"source": source, "sizes": sizes}
+
+
+def rendition_name(source, width, kind):
+    """
+    Where the ``kind`` ("webp" or "jpeg") rendition at ``width`` of the photo stored as
+    ``source`` goes: in a folder named after the photo (``images/2024/05/Xy.jpg`` →
+    ``renditions/2024/05/Xy.jpg/Xy-480.webp``), so that a photo's renditions are known
+    before its caption is saved and are the same whichever caption shows it.
+    """
+    path = PurePath(source)
+    if path.parts[:1] == ("images",):
+        path = path.relative_to("images")
+    extension = {"webp": "webp", "jpeg": "jpg"}[kind]
+    return f"renditions/{path.as_posix()}/{path.stem}-{width}.{extension}"
+
+
+def _rendition_sizes(picture):
+    """``(width, height)`` of each rendition: RENDITION_WIDTHS below the picture's width, and its own up to 1600."""
+    widths = sorted({width for width in RENDITION_WIDTHS if width < picture.width} | {min(picture.width, 1600)})
+    return [(width, round(picture.height * width / picture.width)) for width in widths]
+
+
+def _draw(picture):
+    """The renditions of ``picture`` as ``(width, height, webp bytes, jpeg bytes)``."""
+    drawn = []
+    for width, height in _rendition_sizes(picture):
+        resized = picture.resize((width, height), Image.Resampling.LANCZOS)
+        drawn.append((width, height, _save_webp(resized), _save_jpeg(resized)))
+    return drawn
 
 
 def _save_webp(picture):

@@ -10,10 +10,13 @@ temporary folder and imports them with ``manage.py import_articles`` into a thro
 database, and into a throwaway PostgreSQL database too when ``DATABASE_URL`` names one
 (Django's test database, created and dropped). For each case it prints stories per second
 for the first import and for a re-run of the same input (all unchanged), the CPU time spent
-drawing the photos' renditions (``articles.images.make_renditions``, which the loader runs
-in a thread of its own) as a share of the first run's time, and the peak resident memory
-of the process. Quotes are carried by the input (``--no-quotes``)
-or extracted from the body. Every measurement runs in a fresh process, so peaks compare.
+drawing the photos' renditions (in the loader's worker processes, or wherever
+``articles.images`` draws them) as a share of the first run's time, the CPU time of the
+first run per story (the import's process and its photo workers together), and the peak
+resident memory of the process and of its largest photo worker. Quotes are carried by the
+input (``--no-quotes``) or extracted from the body. Every measurement runs in a fresh
+process, so peaks compare. The temporary folder (photos, media, SQLite file) is made where
+``TMPDIR`` says.
 
 Targets on the 2-core reference machine: at least 500 stories/s without extraction and
 200/s with it; a re-run at least 5× faster than the first run; peak memory at 10,000
@@ -72,7 +75,7 @@ def main():
     sizes = [int(size) for size in options.sizes.split(",")]
     print(
         f"{'database':<11}{'stories':>8} {'quotes':<9}{'photos':<8}{'first run':>11}{'re-run':>11}"
-        f"{'speed-up':>10}{'drawing':>9}{'peak RSS':>10}"
+        f"{'speed-up':>10}{'drawing':>9}{'CPU/story':>11}{'peak RSS':>10}{'workers':>9}"
     )
     for database in options.databases.split(","):
         for quotes in options.quotes.split(","):
@@ -82,7 +85,8 @@ def main():
                     first, rerun, missing = result["first_rate"], result["rerun_rate"], result["failed"]
                     print(
                         f"{database:<11}{size:>8,} {quotes:<9}{pictures:<8}{_rate(first):>9}/s{_rate(rerun):>9}/s"
-                        f"{rerun / first:>9.1f}×{result['drawing']:>8.0%}{result['peak_mib']:>6.0f} MiB"
+                        f"{rerun / first:>9.1f}×{result['drawing']:>8.0%}{result['cpu_ms']:>8.2f} ms"
+                        f"{result['peak_mib']:>6.0f} MiB{result['workers_mib']:>5.0f} MiB"
                         + (f"  ({missing} not live)" if missing else ""),
                         flush=True,
                     )
@@ -132,7 +136,9 @@ def measure(database, size, *, extract, photo_size):
         drawing = _time_spent_drawing()
         try:
             arguments = [str(stories), "--status", "published"] + ([] if extract else ["--no-quotes"])
+            cpu = _cpu_seconds()
             first = timed(call_command, "import_articles", *arguments)
+            cpu = _cpu_seconds() - cpu
             drawn = sum(drawing)
             rerun = timed(call_command, "import_articles", *arguments)
             failed = size - Article.objects.live().count()
@@ -144,17 +150,38 @@ def measure(database, size, *, extract, photo_size):
         "first_rate": size / first,
         "rerun_rate": size / rerun,
         "drawing": drawn / first,
+        "cpu_ms": cpu * 1000 / size,
         "peak_mib": peak_kib / 1024,
+        "workers_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "failed": failed,
     }
 
 
+def _cpu_seconds():
+    """CPU seconds used so far by this process and by its children that have ended (the loader's photo workers)."""
+    return sum(
+        usage.ru_utime + usage.ru_stime
+        for usage in (resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN))
+    )
+
+
 def _time_spent_drawing():
-    """A list that gathers the CPU seconds ``articles.images.make_renditions`` takes, call by call (in any thread)."""
+    """
+    A list that gathers the CPU seconds drawing renditions takes: ``articles.images.make_renditions``
+    call by call (in any thread), and the drawing the loader's photo workers report for each photo.
+    """
     from articles import images
+    from articles.importers import loader
     from articles.models import media
 
-    spent, draw = [], images.make_renditions
+    spent, draw, take = [], images.make_renditions, loader._PhotoWork.take
+
+    def take_photo(self, picture):
+        ready = take(self, picture)
+        spent.append(ready.drawing_seconds)
+        return ready
+
+    loader._PhotoWork.take = take_photo
 
     def make_renditions(*args, **kwargs):
         started = time.thread_time()

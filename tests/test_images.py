@@ -162,3 +162,38 @@ def test_stored_photo_names_cannot_be_guessed_from_the_original_file_name():
 
     assert "mayor" not in image.image.name
     assert image.image.name.startswith("images/") and image.image.name.endswith(".jpg")
+
+
+def gif(size=(30, 20)):
+    buffer = io.BytesIO()
+    Image.new("P", size, 3).save(buffer, "GIF")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("make", [jpeg_with_gps_and_orientation, gif], ids=["jpeg turned upright", "gif"])
+def test_prepare_gives_the_same_file_as_the_gate_and_draws_from_it(make):
+    data = make()
+    clean = sanitise(data, "upload.x")
+
+    prepared = images.prepare(data, "upload.x")
+
+    assert (prepared.content, prepared.name) == (clean.read(), clean.name)
+    with Image.open(io.BytesIO(prepared.content)) as stored:
+        assert (prepared.width, prepared.height) == stored.size
+    ((width, height, webp, jpeg),) = prepared.renditions
+    assert (width, height) == (prepared.width, prepared.height)
+    assert Image.open(io.BytesIO(webp)).format == "WEBP" and Image.open(io.BytesIO(jpeg)).format == "JPEG"
+
+
+def test_prepare_draws_nothing_for_a_photo_already_stored_and_refuses_what_the_gate_refuses():
+    data = jpeg_with_gps_and_orientation()
+    digest = images.prepare(data, "a.jpg", draw=False).digest
+
+    assert images.prepare(data, "a.jpg", known={digest}).renditions == []
+    with pytest.raises(ImageRejected, match="markup"):
+        images.prepare(b"<svg></svg>", "a.jpg")
+
+
+def test_renditions_are_named_after_their_photo():
+    assert images.rendition_name("images/2024/05/Xy_z.jpg", 480, "webp") == "renditions/2024/05/Xy_z.jpg/Xy_z-480.webp"
+    assert images.rendition_name("old/photo.png", 800, "jpeg") == "renditions/old/photo.png/photo-800.jpg"

@@ -161,3 +161,43 @@ def test_rebuild_command_indexes_every_story(client):
     call_command("rebuild_search_index", verbosity=0)
 
     assert results(client, "lobster")[1] == ["Unindexed lobster tale"]
+
+
+def test_postgresql_indexes_a_batch_with_the_same_weighted_vectors_as_one_story_at_a_time():
+    from django.contrib.postgres.search import SearchVector
+    from django.db import connection
+    from django.db.models import TextField, Value
+    from django.db.models.functions import Cast
+
+    from articles.models import SearchEntry
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the weighted vector is PostgreSQL's")
+    stories = [
+        make_rich_article(headline=f"Ferry timetable {n} changes", standfirst="Harbour's night's") for n in range(3)
+    ]
+    stories.append(make_article(headline="Quiet", standfirst="", body=""))
+    search.index_articles([story.pk for story in stories])
+
+    for pk, (headline, standfirst, body, extras) in search._documents([story.pk for story in stories]).items():
+        # The vector as it was computed, one UPDATE per story, before indexing went in batches.
+        expected = (
+            SearchVector(Value(headline), weight="A", config="english")
+            + SearchVector(Value(standfirst), weight="B", config="english")
+            + SearchVector(Value(body), weight="C", config="english")
+            + SearchVector(Value(extras), weight="D", config="english")
+        )
+        stored, wanted, document = (
+            SearchEntry.objects.filter(article_id=pk)
+            .annotate(wanted=Cast(expected, TextField()))
+            .values_list(Cast("vector", TextField()), "wanted", "document")
+            .get()
+        )
+        assert stored == wanted
+        assert document == "\n".join((standfirst, body, extras))
+    assert (
+        "'ferri':1A"
+        in SearchEntry.objects.filter(article_id=stories[0].pk)
+        .values_list(Cast("vector", TextField()), flat=True)
+        .get()
+    )

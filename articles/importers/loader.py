@@ -25,9 +25,10 @@ record. Records are taken in batches of ``BATCH_SIZE``; for each batch it
    matched, by name and public label, only to confidential ones. Every source a record
    names, quoted or not (its ``sources``, its speakers, the speakers extraction found),
    becomes one of the story's sources consulted (``Article.sources``);
-5. writes the batch in one transaction: the stories' photos through
-   ``articles.images.sanitise`` (the one gate), then stored under a random name (an update
-   keeps the stored photo when the file gives the same picture); then, in a savepoint,
+5. writes the batch in one transaction: the stories' photos through the one gate
+   (``articles.images.prepare``, which also draws the renditions from the same decoding),
+   stored under a random name with their renditions (an update keeps the stored photo when
+   the file gives the same picture); then, in a savepoint,
    every story's article, bylines, pictures, tags, quotes, sources consulted and new
    corrections, a few INSERTs per table for the whole batch (an update replaces all but
    the corrections, which are only added), and their statuses through the workflow's bulk
@@ -37,8 +38,11 @@ record. Records are taken in batches of ``BATCH_SIZE``; for each batch it
    a savepoint of its own, so that a failing story rolls back alone: the files stored for it
    are deleted and the failure is reported; the other stories carry on. A story is counted
    only once its batch has committed; an interruption rolls the batch under way back whole.
-   Once the batch has committed, a thread draws its new photos' renditions while the next
-   batch is written.
+
+Photos are prepared (gate, renditions, files) as soon as they are known, by worker processes
+once a run has enough of them (``_PhotoWork``): a new story's as it is planned, and the next
+batch's new stories' while this batch is written; the loader takes each when its story is
+written, and deletes the files of any it does not take.
 
 Status: the record's ``status`` is honoured; ``defaults.status`` applies to new stories
 whose input carries none (an update leaves the status alone then). "published" goes
@@ -60,17 +64,22 @@ corrections.
 """
 
 import hashlib
-import io
+import multiprocessing
 import os
+import signal
+import sys
 import tempfile
 import warnings
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
 from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.db.models.functions import Lower
@@ -109,7 +118,12 @@ from .records import (
 Consulted = Article.sources.through
 
 BATCH_SIZE = 200
-DRAWING_THREADS = min(os.cpu_count() or 1, 4)
+# Photos go through the image gate, have their renditions drawn and are stored by worker
+# processes (Pillow holds the interpreter for much of that work, so threads would queue
+# behind this one), as many as there are cores, up to four; a run starts them at its
+# PHOTO_POOL_AFTER-th photo, sparing a run of a few stories their start.
+PHOTO_WORKERS = min(os.cpu_count() or 1, 4)
+PHOTO_POOL_AFTER = 16
 # A story withdrawn at its source but never public here is published at its time, then withdrawn.
 MOVE_ORDER = ("publish", "schedule", "unschedule", "withdraw")
 STATUSES = ("draft", "published")
@@ -244,6 +258,10 @@ class _Picture:
     path: Path | None = None
     alt_text: str = ""
     url: str = ""
+    # Once its photo is asked for (``_PhotoWork``): the digests of the stored photos it may turn
+    # out to be, and its preparation under way in a worker.
+    known: frozenset | None = None
+    job: object = None
 
 
 @dataclass
@@ -292,20 +310,21 @@ class _Loader:
         self.progress = progress
         self.batch_size = batch_size
         self.report = LoadReport(dry_run=dry_run)
-        self.drawing = None
-        self.pending = []  # (plan, caption, future) of renditions being drawn
+        # A dry run only puts the photos through the gate: it stores nothing, so draws nothing.
+        self.photos = _PhotoWork(store=not dry_run)
 
     def run(self, items):
-        # Threads draw the renditions of a batch's new photos while the next batch is written:
-        # Pillow lets go of the interpreter while it decodes, resizes and encodes, so they use
-        # the other cores. They only read and write files; the database is this thread's.
-        self.drawing = ThreadPoolExecutor(max_workers=DRAWING_THREADS, thread_name_prefix="renditions")
         try:
-            for batch in self._batches(items):
-                self._load_batch(batch)
-            self._record_renditions()
+            batches = self._batches(items)
+            batch = next(batches, None)
+            while batch is not None:
+                # The next batch is read before this one is written, so that the photos of its
+                # new stories are prepared meanwhile (``_ask_ahead``).
+                upcoming = next(batches, None)
+                self._load_batch(batch, upcoming)
+                batch = upcoming
         finally:
-            self.drawing.shutdown(cancel_futures=True)  # interrupted: make_renditions draws the rest later
+            self.photos.close()
 
     def _batches(self, items):
         """Lists of ``(item, InputFile)``: at most ``batch_size``, and never the same import key twice."""
@@ -324,10 +343,11 @@ class _Loader:
         if batch:
             yield batch
 
-    def _load_batch(self, batch):
+    def _load_batch(self, batch, upcoming=None):
         """
         Plan every story of the batch, write the batch in one transaction, then report
-        each story in input order: done only once its batch has committed.
+        each story in input order: done only once its batch has committed. Its photos, and
+        those of the ``upcoming`` batch's new stories, are prepared meanwhile.
         """
         stored = _stored_articles(item for item, _ in batch if isinstance(item, ArticleRecord))
         steps = []
@@ -340,10 +360,15 @@ class _Loader:
             except LoadError as problem:
                 steps.append(Problem(source.name, item.location, str(problem)))
         plans = [step for step in steps if isinstance(step, _Plan)]
-        with self._fetched_pictures(plans):
-            ready = [plan for plan in plans if not plan.failure]
-            if ready:
-                self._write_batch(ready)
+        kept = self._ask_photos(plans)
+        self._ask_ahead(upcoming)
+        try:
+            with self._fetched_pictures(plans):
+                ready = [plan for plan in plans if not plan.failure]
+                if ready:
+                    self._write_batch(ready, kept)
+        finally:
+            self.photos.forget()  # the photos of stories that failed before theirs were taken
         for step in steps:
             if isinstance(step, _Plan):
                 self._report(step)
@@ -351,14 +376,6 @@ class _Loader:
                 self._fail(step.file, step.record, step.reason)
             else:
                 self._count("unchanged")
-        self._record_renditions()  # the previous batch's: one batch is drawn at a time
-        if not self.dry_run:
-            self.pending = [
-                (plan, caption, self.drawing.submit(photos.make_renditions, caption))
-                for plan in plans
-                if plan.written is not None
-                for caption in plan.new_photos
-            ]
 
     # Before any writing: what to do with a record, and whether it can be done.
 
@@ -387,6 +404,10 @@ class _Loader:
         pictures = [_picture(image, index, root, notes, fetching) for index, image in enumerate(record.images)]
         if fetching:
             fingerprint = _fetched(fingerprint)
+        if article is None:  # a new story keeps no photo: its photos are prepared while the batch is planned
+            for picture in pictures:
+                if picture.path:
+                    self.photos.ask(picture)
         quotes, sources = self._quotes(record)
         return _Plan(record, source.name, article, fingerprint, pictures, quotes, sources, notes)
 
@@ -422,6 +443,45 @@ class _Loader:
             pairs.append((quote, speaker))
         return pairs, sources
 
+    def _ask_photos(self, plans):
+        """
+        Have the photos of the batch's updated stories prepared (a new story's are asked for as
+        it is planned), each knowing the digests of its story's stored photos, which it keeps
+        rather than stores again; returns those stored photos (``_photos_by_digest``).
+        """
+        kept = _photos_by_digest([plan.article.pk for plan in plans if plan.article])
+        for plan in plans:
+            for picture in plan.pictures if plan.article else ():
+                if picture.path:
+                    self.photos.ask(picture, known=kept.get(plan.article.pk, {}))
+        return kept
+
+    def _ask_ahead(self, batch):
+        """
+        While this batch is written, have the photos of the next one's new stories prepared in
+        the workers: a new story's photo is put through the gate, drawn and stored the same way
+        whenever it is. Only files inside the images folder are read, as ``_picture`` checks;
+        a photo its story turns out not to take (the story failed, or the batch under way
+        creates it) is let go of and its files deleted with the batch's (``_PhotoWork.forget``).
+        """
+        if not batch or self.photos.pool is None:
+            return
+        records = [(item, source) for item, source in batch if isinstance(item, ArticleRecord)]
+        stored = _stored_articles(item for item, _ in records)
+        paths = []
+        for item, source in records:
+            root = source.images_root or self.images_root
+            if root is None or (item.origin, item.external_id) in stored:
+                continue
+            for index, image in enumerate(item.images):
+                try:
+                    path = _inside(root, image.file, f"images[{index}]") if image.file else None
+                except LoadError:
+                    continue
+                if path is not None and path.is_file():
+                    paths.append(path)
+        self.photos.ask_ahead(paths)
+
     @contextmanager
     def _fetched_pictures(self, plans):
         """
@@ -456,7 +516,7 @@ class _Loader:
 
     # Writing a batch: one transaction; the stories together, or one savepoint each.
 
-    def _write_batch(self, plans):
+    def _write_batch(self, plans, kept):
         """
         Write the batch's stories in one transaction, move them through the workflow and
         keep their revisions, all in bulk (the revisions reindex them once the batch commits).
@@ -469,13 +529,14 @@ class _Loader:
         deleted, and is reported with the reason. If the batch itself fails, or the process
         is interrupted, the whole batch rolls back and every photo it stored is deleted.
         """
-        if any(plan.article for plan in plans):
-            self._record_renditions()  # an update keeps its stored photos' renditions: have them all
+        for plan in plans:  # the pictures fetched for the batch
+            for picture in plan.pictures:
+                if picture.path and picture.known is None:
+                    self.photos.ask(picture, known=kept.get(plan.article.pk, {}) if plan.article else ())
         try:
             with transaction.atomic():
                 names = _BatchNames(plans)
                 now = timezone.now()
-                kept = _photos_by_digest([plan.article.pk for plan in plans if plan.article])
                 ready = [plan for plan in plans if self._store_photos(plan, kept)]
                 try:
                     with transaction.atomic():
@@ -631,28 +692,31 @@ class _Loader:
 
     def _store_photos(self, plan, kept):
         """
-        Put the story's photos through the image gate and store them under random names, keeping
-        the story's own stored copy of a photo it is given again; False (and the story failed,
-        its new files deleted) when a photo is refused.
+        Take the story's photos, through the image gate and stored under random names with their
+        renditions (``_PhotoWork``), keeping the story's own stored copy of a photo it is given
+        again; False (and the story failed, its new files deleted) when a photo is refused.
         """
         kept_photos = kept.get(plan.article.pk, {}) if plan.article else {}
         plan.photos = []
         try:
             for picture in plan.pictures:
-                plan.photos.append(self._photo(picture, kept_photos, plan.stored_files) if picture.path else {})
+                plan.photos.append(self._photo(picture, kept_photos, plan) if picture.path else {})
         except Exception as problem:
             plan.fail(problem)
             return False
         return True
 
-    def _photo(self, picture, kept_photos, stored_files):
-        """The image fields for a picture's file: sanitised, then the story's own copy or a newly stored one."""
+    def _photo(self, picture, kept_photos, plan):
+        """
+        The image fields for a picture's file, through the gate (``_PhotoWork``): the story's own
+        stored copy, or a newly stored one with its renditions, whose files become the story's.
+        """
         try:
-            clean = photos.sanitise(picture.path.read_bytes(), picture.path.name)
+            ready = self.photos.take(picture)
         except photos.ImageRejected as rejected:
             raise LoadError(f"{picture.label}: {rejected}") from None
-        data = clean.read()
-        kept = kept_photos.get(hashlib.sha256(data).hexdigest())
+        plan.stored_files.extend(ready.stored)
+        kept = kept_photos.get(ready.digest)
         if kept is not None:  # the same picture as before: keep the stored photo and its renditions
             return {
                 "image": kept.image.name,
@@ -660,14 +724,10 @@ class _Loader:
                 "height": kept.height,
                 "renditions": kept.renditions,
             }
-        with Image.open(io.BytesIO(data)) as opened:
-            width, height = opened.size
-        field = ImageCaption._meta.get_field("image")
-        name = field.generate_filename(ImageCaption(), clean.name)
-        if not self.dry_run:
-            name = field.storage.save(name, clean)
-            stored_files.append(name)
-        return {"image": name, "width": width, "height": height}
+        if ready.problem:  # the story stays; its photo is served whole until they are drawn
+            name = ready.fields["image"]
+            plan.notes.append(f"renditions of {name} not drawn ({ready.problem}); run make_renditions")
+        return ready.fields
 
     def _moves(self, article, plan, now):
         """
@@ -709,27 +769,6 @@ class _Loader:
                 return [("schedule", at, comment)], []
             return [], []
         return [("schedule" if at and at > now else "publish", at, comment)], []
-
-    def _record_renditions(self):
-        """
-        Wait for the renditions being drawn and record them in one UPDATE.
-
-        A failure only delays a photo's renditions (``make_renditions`` draws what is missing).
-        """
-        done, self.pending = self.pending, []
-        drawn = []
-        for plan, caption, future in done:
-            try:
-                caption.renditions = future.result()
-            except Exception as problem:  # the story is in; its photo is served at full size until drawn
-                self._note(
-                    plan.file,
-                    plan.record.location,
-                    f"renditions of {caption.image.name} not drawn ({problem}); run make_renditions",
-                )
-            else:
-                drawn.append(caption)
-        ImageCaption.objects.bulk_update(drawn, ["renditions"])
 
     # The report.
 
@@ -873,12 +912,7 @@ def _picture(image, index, root, notes, fetching=False):
     if root is None:
         notes.append(f"{label}: no images folder given; {image.file} is awaiting its photo")
         return picture
-    relative = Path(image.file.replace("\\", "/"))
-    if relative.is_absolute() or relative.drive:
-        raise LoadError(f"{label}.file {image.file!r} must be a path relative to the images folder")
-    path = (root / relative).resolve()
-    if not path.is_relative_to(root.resolve()):
-        raise LoadError(f"{label}.file {image.file!r} is outside the images folder")
+    path = _inside(root, image.file, label)
     if not path.is_file():
         notes.append(f"{label}: {image.file} not found; the caption is kept awaiting its photo")
         return picture
@@ -889,6 +923,17 @@ def _picture(image, index, root, notes, fetching=False):
     if not picture.alt_text:
         raise LoadError(f"{label}: a photo needs alt text (or at least a caption) for readers who cannot see it")
     return picture
+
+
+def _inside(root, file, label):
+    """The path of an image record's ``file`` in the images folder ``root``; ``LoadError`` when it is not in it."""
+    relative = Path(file.replace("\\", "/"))
+    if relative.is_absolute() or relative.drive:
+        raise LoadError(f"{label}.file {file!r} must be a path relative to the images folder")
+    path = (root / relative).resolve()
+    if not path.is_relative_to(root.resolve()):
+        raise LoadError(f"{label}.file {file!r} is outside the images folder")
+    return path
 
 
 def _probe(path, label):
@@ -957,6 +1002,230 @@ def _take_fetched(picture, outcome, notes):
         raise LoadError(
             f"{picture.label}: a photo needs alt text (or at least a caption) for readers who cannot see it"
         )
+
+
+@dataclass
+class _Ready:
+    """
+    A photo through the gate (``_prepare_photo``): its image fields (None when it is one of the
+    story's stored photos, by ``digest``), the files stored for it, why its renditions were not
+    drawn if they were not, and the CPU time drawing them took.
+    """
+
+    digest: str
+    fields: dict | None = None
+    stored: list[str] = field(default_factory=list)
+    problem: str = ""
+    drawing_seconds: float = 0.0
+
+
+def _prepare_photo(path, *, store, known=()):
+    """
+    Put the picture in the file at ``path`` through the gate (``articles.images.prepare_file``)
+    and, when ``store``, store it under a random name with the renditions drawn from the same
+    decoding; a photo whose digest is ``known`` is the story's own already, and nothing is drawn
+    or stored for it. Runs in a worker process or here; raises ``ImageRejected``. Should storing
+    fail half-way, what it stored is deleted.
+    """
+    prepared = photos.prepare_file(path, draw=store, known=known)
+    ready = _Ready(prepared.digest, problem=prepared.problem, drawing_seconds=prepared.drawing_seconds)
+    if prepared.digest in known:
+        return ready
+    image = ImageCaption._meta.get_field("image")
+    name = image.generate_filename(ImageCaption(), prepared.name)
+    ready.fields = {"image": name, "width": prepared.width, "height": prepared.height}
+    if not store:
+        return ready
+    try:
+        ready.fields["image"] = image.storage.save(name, ContentFile(prepared.content))
+        ready.stored.append(ready.fields["image"])
+        if prepared.renditions:
+            ready.fields["renditions"] = photos.store_renditions(
+                ready.fields["image"], prepared.renditions, ready.stored, image.storage
+            )
+    except BaseException:
+        _delete_files(ready.stored)
+        raise
+    return ready
+
+
+class _PhotoWork:
+    """
+    A run's photos, each put through the image gate, drawn and stored from one decoding of the
+    picture (``_prepare_photo``): in worker processes from the run's ``PHOTO_POOL_AFTER``-th
+    photo on, so that Pillow and the file system work on the other cores while this process
+    writes to the database; here before that, for a photo needed before its turn, when the
+    photos are not kept in a local folder, and wherever worker processes cannot be started.
+
+    A photo is asked for as soon as it is known (``ask``), or even before its batch is planned
+    (``ask_ahead``), and taken when its story is written (``take``); the files stored for it
+    become its story's then. The files of photos never taken (their stories failed first, or
+    the run was interrupted) are deleted when they are let go of: ``forget`` at the end of
+    every batch, ``ask_ahead`` for those asked ahead of the batch before, and ``close``.
+    """
+
+    def __init__(self, *, store):
+        self.store = store
+        self.pool = None
+        self.seen = 0
+        # Workers are forked (Linux) and write to the storage's folder themselves: a local folder
+        # is safe to share between processes, a client of a remote storage may not be.
+        storage = ImageCaption._meta.get_field("image").storage
+        self.in_workers = sys.platform == "linux" and isinstance(storage, FileSystemStorage)
+        self.worked = False  # a worker has prepared a photo
+        self.sent = []  # pictures whose photo a worker prepares, not yet taken
+        self.ahead = defaultdict(list)  # path → preparations asked ahead of the batch
+
+    def ask(self, picture, known=()):
+        """Have ``picture`` prepared; ``known`` are the digests of stored photos it may turn out to be."""
+        picture.known = frozenset(known)
+        self.seen += 1
+        if not picture.known and self.ahead.get(picture.path):
+            picture.job = self.ahead[picture.path].pop()
+            self.sent.append(picture)
+            return
+        if self.pool is None and self.in_workers and self.seen >= PHOTO_POOL_AFTER:
+            self.pool = _photo_pool(PHOTO_WORKERS)
+        if self.pool is not None:
+            self._send(picture)
+
+    def ask_ahead(self, paths):
+        """Have the photos in the files at ``paths`` prepared for the next batch, letting go of those for this one."""
+        _let_go(job for jobs in self.ahead.values() for job in jobs)
+        self.ahead = defaultdict(list)
+        for path in paths if self.pool is not None else ():
+            try:
+                self.ahead[path].append(self.pool.submit(_prepare_photo, path, store=self.store))
+            except Exception:  # no process can be started here
+                self._stop_workers()
+                return
+
+    def take(self, picture):
+        """The ``_Ready`` photo for ``picture``; ``ImageRejected`` when the gate refuses it."""
+        if picture.job is None:
+            return self._here(picture)
+        job, picture.job = picture.job, None
+        _drop(self.sent, picture)
+        try:
+            ready = job.result()
+        except BrokenProcessPool:
+            return self._alone(picture)
+        self.worked = True
+        return ready
+
+    def forget(self):
+        """Let go of the photos of this batch that were not taken."""
+        sent, self.sent = self.sent, []
+        _let_go(picture.job for picture in sent)
+        for picture in sent:
+            picture.job = None
+
+    def close(self):
+        try:
+            self.forget()
+            self.ask_ahead([])
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(cancel_futures=True)
+                self.pool = None
+
+    def _here(self, picture):
+        return _prepare_photo(picture.path, store=self.store, known=picture.known or ())
+
+    def _submit(self, pool, picture):
+        return pool.submit(_prepare_photo, picture.path, store=self.store, known=picture.known)
+
+    def _send(self, picture):
+        try:
+            picture.job = self._submit(self.pool, picture)
+        except Exception:  # no process can be started here (a daemon's, out of resources): all here
+            self._stop_workers()
+            return
+        self.sent.append(picture)
+
+    def _stop_workers(self):
+        """Prepare every photo here from now on; what the workers already took on is still taken from them."""
+        self.in_workers = False
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = None
+        for picture in self.sent:
+            if picture.job.cancelled():
+                picture.job = None
+        self.sent = [picture for picture in self.sent if picture.job is not None]
+
+    def _alone(self, picture):
+        """
+        A worker died (a picture that crashes the decoder? the system out of memory?): the pool
+        is replaced, the photos lost with it are sent again, and this one is prepared in a
+        process of its own, so that only a picture that kills its process twice fails its story.
+        If no worker ever prepared a photo, workers are not trusted again: photos are done here.
+        The files the other workers had stored, or were storing, for photos lost with the pool
+        stay in the folder, named by no story (those photos are stored again): the one case
+        where an import leaves files behind (such a picture used to stop the whole import).
+        """
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = _photo_pool(PHOTO_WORKERS)
+            for jobs in self.ahead.values():
+                jobs[:] = [job for job in jobs if not _lost(job)]
+            lost = [each for each in self.sent if _lost(each.job)]
+            for each in lost:
+                _drop(self.sent, each)
+                each.job = None
+                if self.pool is not None:
+                    self._send(each)
+        if self.pool is None:
+            return self._here(picture)
+        try:
+            with _photo_pool(1) as alone:
+                ready = self._submit(alone, picture).result()
+        except BrokenProcessPool:
+            if self.worked:
+                raise photos.ImageRejected("the picture crashes the program that reads it") from None
+            self._stop_workers()
+            return self._here(picture)
+        self.worked = True
+        return ready
+
+
+def _lost(job):
+    """Whether the preparation ``job`` went down with its worker (or was cancelled)."""
+    return job.cancelled() or (job.done() and isinstance(job.exception(), BrokenProcessPool))
+
+
+def _let_go(jobs):
+    """Cancel the preparations ``jobs`` not started; delete the files of those done or under way."""
+    for job in list(jobs):
+        if job.cancel():
+            continue
+        try:
+            _delete_files(job.result().stored)
+        except Exception:  # refused by the gate, or its worker died: nothing of it to delete
+            continue
+
+
+def _drop(pictures, picture):
+    """Remove ``picture`` itself (not an equal one) from the list ``pictures``, if it is there."""
+    for index, each in enumerate(pictures):
+        if each is picture:
+            del pictures[index]
+            return
+
+
+def _photo_pool(workers):
+    """
+    Worker processes for photos, forked: a worker only reads the picture's file, runs Pillow
+    and writes files, never using the database connection or anything else it inherits, and
+    it starts in milliseconds, with the settings (and the storage) of the run that forked it.
+    """
+    context = multiprocessing.get_context("fork")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_photo_worker_started)
+
+
+def _photo_worker_started():
+    # Ctrl-C reaches every process of the terminal's group: a worker finishes what it is doing,
+    # so that the run it belongs to knows every file stored and deletes those it does not keep.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _photos_by_digest(article_pks):
