@@ -89,6 +89,7 @@ def build(count, seed=2024):
 
     from articles import search
     from articles.models import Article, Author, Byline, ImageCaption, Quote, Section, Source
+    from articles.planner import refresh_statistics
 
     rng = random.Random(seed)
     now = timezone.now()
@@ -214,6 +215,7 @@ def build(count, seed=2024):
         timings["photos"] = time.perf_counter() - started - sum(timings.values())
 
     indexed = search.rebuild_index()
+    refresh_statistics()  # as an import does when it is done
     timings["search"] = time.perf_counter() - started - sum(timings.values())
 
     live = Article.objects.live().count()

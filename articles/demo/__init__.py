@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from ..models import Article, Author, Byline, ImageCaption, Quote, Section, Source
+from ..planner import refresh_statistics
 from .pictures import render_jpeg
 
 ORIGIN = "demo"
@@ -209,4 +210,5 @@ def load(content=None, now=None):
         result.created += 1
 
     result.editor_password = ensure_editor()
+    refresh_statistics()
     return result

@@ -99,6 +99,7 @@ from articles.models import (
     Section,
     Source,
 )
+from articles.planner import refresh_statistics
 from articles.registry import match_sources, name_key, organisations_agree, story_text
 from articles.sanitize import clean_html
 
@@ -239,6 +240,8 @@ def load(
     )
     if not dry_run:
         loader.run(records)
+        if loader.report.created:
+            refresh_statistics()  # the tables may be ten times larger than before
         return loader.report
     with transaction.atomic():
         loader.run(records)
