@@ -106,6 +106,16 @@ def test_import_prints_a_summary_and_exits_cleanly(tmp_path):
     assert "<script>" not in Article.objects.first().body
 
 
+def test_notes_are_printed_so_the_desk_sees_what_awaits_a_photo(tmp_path):
+    remote = {"url": "https://photos.example/ferry.jpg", "caption": "The ferry", "alt_text": "A ferry"}
+    feed = write_feed(tmp_path, line(1, status="draft", images=[remote]))
+
+    stdout, stderr, error = run(feed)
+
+    assert error is None and "1 created" in stdout
+    assert "Note: feed.jsonl:1: " in stderr and "https://photos.example/ferry.jpg" in stderr
+
+
 def test_second_run_is_all_unchanged(tmp_path):
     feed = write_feed(tmp_path, line(1), line(2))
     run(feed)

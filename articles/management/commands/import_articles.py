@@ -86,6 +86,10 @@ class Command(BaseCommand):
             self.stderr.write(f"Failed: {failure}")
         if report.failed > SHOW_FAILURES:
             self.stderr.write(f"... and {report.failed - SHOW_FAILURES:,} more failures (see --report)")
+        for note in report.notes[:SHOW_FAILURES]:
+            self.stderr.write(f"Note: {note}")
+        if len(report.notes) > SHOW_FAILURES:
+            self.stderr.write(f"... and {len(report.notes) - SHOW_FAILURES:,} more notes (see --report)")
         elapsed = time.monotonic() - started
         verb = "Dry run, nothing written" if options["dry_run"] else "Imported"
         summary = f"{verb}: {report.summary()} ({len(files):,} files, {elapsed:.1f} s)."
