@@ -287,7 +287,6 @@ class _Plan:
     stored_files: list[str] = field(default_factory=list)
     written: Article | None = None
     created: bool = False
-    new_photos: list[ImageCaption] = field(default_factory=list)
     moves: list[tuple[str, object, str]] = field(default_factory=list)
     status_notes: list[str] = field(default_factory=list)
     failure: str = ""
@@ -547,8 +546,7 @@ class _Loader:
                 except Exception:
                     written = [self._insert_alone(plan, names, now) for plan in ready]
                 for plan, story in zip(ready, written, strict=True):
-                    if story is not None:
-                        plan.written, plan.new_photos = story
+                    plan.written = story
                 done = [plan for plan in ready if plan.written is not None]
                 Article.objects.filter(pk__in=[plan.written.pk for plan in done]).record_revisions(
                     comment={plan.written.pk: f"Imported from {plan.where}"[:255] for plan in done}
@@ -575,7 +573,7 @@ class _Loader:
         """
         Write the stories: the articles, then their bylines, pictures, tags, quotes and new
         corrections (replacing the old ones of stories being updated), one INSERT per table;
-        then their workflow moves (``_move``). Returns each story's ``(article, new photos)``.
+        then their workflow moves (``_move``). Returns each story's ``Article``.
         """
         current = Article.objects.select_for_update().in_bulk([plan.article.pk for plan in plans if plan.article])
         articles = [self._article(plan, names, current) for plan in plans]
@@ -606,10 +604,7 @@ class _Loader:
             plan.created = plan.article is None
             plan.moves, plan.status_notes = self._moves(article, plan, now)
         _move(plans, articles, now)
-        return [
-            (article, [picture for picture in pictures if picture.image.name in plan.stored_files])
-            for article, plan, (_, pictures, *_) in zip(articles, plans, parts, strict=True)
-        ]
+        return articles
 
     def _article(self, plan, names, current):
         """The story's ``Article`` with the record's fields: a new one, or the stored one being updated."""
