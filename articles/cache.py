@@ -65,6 +65,19 @@ def page_key(request, generation_):
     return f"articles:page:{generation_}:{path}"
 
 
+def cached_page(request):
+    """
+    The page cached for this request, or None (always, when the page cache is
+    off). Looked up once per request, whether the middleware or the view asks.
+    """
+    if not settings.PAGE_CACHE_SECONDS:
+        return None
+    if not hasattr(request, "page_cache_key"):
+        request.page_cache_key = page_key(request, generation())
+        request.cached_page = cache.get(request.page_cache_key)
+    return request.cached_page
+
+
 class PageCacheMiddleware:
     """
     Serve anonymous readers' GETs from the page cache before the rest of the
@@ -81,13 +94,11 @@ class PageCacheMiddleware:
 
     def __call__(self, request):
         if (
-            settings.PAGE_CACHE_SECONDS
-            and request.method in ("GET", "HEAD")
+            request.method in ("GET", "HEAD")
             and settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and (cached := cached_page(request)) is not None
         ):
-            cached = cache.get(page_key(request, generation()))
-            if cached is not None:
-                return cached
+            return cached
         return self.get_response(request)
 
 
@@ -105,8 +116,7 @@ def public_page(view):
             response = view(request, *args, **kwargs)
             patch_cache_control(response, private=True, no_cache=True)
             return response
-        key = page_key(request, generation())
-        cached = cache.get(key)
+        cached = cached_page(request)
         if cached is not None:
             return cached  # stored with its headers: nothing has changed since it was rendered
         response = view(request, *args, **kwargs)
@@ -115,7 +125,8 @@ def public_page(view):
         if response.status_code in (200, 404, 410):
             response = _with_public_headers(response)
             set_response_etag(response)  # computed once, not on every hit
-            cache.set(key, response, settings.PAGE_CACHE_SECONDS)
+            if settings.PAGE_CACHE_SECONDS:
+                cache.set(request.page_cache_key, response, settings.PAGE_CACHE_SECONDS)
         return response
 
     return wrapper

@@ -3,8 +3,6 @@ import functools
 from django.conf import settings
 from django.urls import reverse
 
-from .cache import sections
-
 
 @functools.cache
 def site_urls():
@@ -19,5 +17,4 @@ def site(request):
         "site_name": settings.NEWSROOM_NAME,
         "site_tagline": settings.NEWSROOM_TAGLINE,
         "site_urls": site_urls(),
-        "nav_sections": sections,  # called by the template only when it renders the menu
     }

@@ -126,8 +126,7 @@ class HomeView(LiveArticleListView):
         by_section = {}
         for pk, section_id in rows:
             by_section.setdefault(section_id, []).append(pk)
-        ordered = sorted(in_menu, key=lambda section: (section.position, section.name))
-        return [(section, by_section[section.pk]) for section in ordered if section.pk in by_section]
+        return [(section, by_section[section.pk]) for section in in_menu if section.pk in by_section]
 
 
 class SectionView(LiveArticleListView):

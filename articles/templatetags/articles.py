@@ -3,12 +3,12 @@ import re
 from django import template
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from .. import fragments
 from ..cache import sections
+from ..context_processors import site_urls
 from ..models import Section
 from ..sanitize import clean_html
 
@@ -84,7 +84,7 @@ def section_nav(context):
         f"section-nav:{current}",
         lambda: render_to_string(
             "articles/_section_nav.html",
-            {"nav_sections": sections(), "current": current, "home_url": reverse("articles:home")},
+            {"nav_sections": sections(), "current": current, "home_url": site_urls()["home"]},
         ),
     )
     return mark_safe(html)
