@@ -50,7 +50,8 @@ from django.db.models import Q
 
 from .cache import invalidate_pages
 from .importers.records import html_to_text
-from .models import Quote, Source
+from .models import Article, Quote, Source
+from .models.sources import link_consulted
 from .search import index_on_commit
 
 HONORIFICS = frozenset(
@@ -224,12 +225,8 @@ def merge_sources(survivor, others):
         return 0
     with transaction.atomic():
         stories = list(Quote.objects.filter(source__in=others).values_list("article_id", flat=True).distinct())
-        link = Source.consulted_in.through
-        consulting = set(link.objects.filter(source__in=others).values_list("article_id", flat=True))
-        link.objects.bulk_create(
-            [link(article_id=story, source_id=survivor.pk) for story in sorted(consulting.union(stories))],
-            ignore_conflicts=True,
-        )
+        consulting = set(Article.objects.filter(sources__in=others).values_list("pk", flat=True))
+        link_consulted((story, survivor.pk) for story in sorted(consulting.union(stories)))
         moved = Quote.objects.filter(source__in=others).update(source=survivor)
         aliases, seen = survivor.alias_list, {name_key(survivor.name)}
         seen.update(name_key(alias) for alias in aliases)
@@ -312,11 +309,7 @@ def attach_quotes(article, extraction, *, replace=True):
                 )
             )
         created = Quote.objects.bulk_create(rows)
-        link = Source.consulted_in.through  # whoever the story quotes, it consulted
-        link.objects.bulk_create(
-            [link(article_id=article.pk, source_id=source) for source in {row.source_id for row in rows}],
-            ignore_conflicts=True,
-        )
+        link_consulted((article.pk, source) for source in {row.source_id for row in rows})  # quoted means consulted
         invalidate_pages()
         index_on_commit([article.pk])
     return created

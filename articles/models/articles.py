@@ -23,7 +23,7 @@ from .desk import ArticleEvent, ArticleRevision, Correction, SlugRedirect
 from .media import ImageCaption
 from .newsroom import Author, Section
 from .quotes import Quote
-from .sources import Source
+from .sources import Source, link_consulted
 
 # Saves within this time of publication (typo fixes, the publishing save
 # itself) don't earn an "Updated" line on the story.
@@ -298,10 +298,7 @@ class ArticleQuerySet(models.QuerySet):
             .values_list("article_id", "source_id")
             .distinct()
         )
-        link = Article.sources.through
-        link.objects.bulk_create(
-            [link(article_id=article, source_id=source) for article, source in pairs], ignore_conflicts=True
-        )
+        link_consulted(pairs)
 
 
 class Article(models.Model):

@@ -2,7 +2,7 @@
 
 from django.db import models
 
-from .sources import Source
+from .sources import Source, link_consulted
 
 
 class Quote(models.Model):
@@ -38,5 +38,4 @@ class Quote(models.Model):
         # Whoever a story quotes, it consulted: the source joins the story's sources consulted
         # (one INSERT that leaves an existing link alone). Bulk writers call
         # ``ArticleQuerySet.link_quoted_sources`` instead.
-        link = Source.consulted_in.through
-        link.objects.bulk_create([link(article_id=self.article_id, source_id=self.source_id)], ignore_conflicts=True)
+        link_consulted([(self.article_id, self.source_id)])

@@ -90,3 +90,14 @@ class Source(models.Model):
     @property
     def alias_list(self):
         return [line.strip() for line in self.aliases.splitlines() if line.strip()]
+
+
+def link_consulted(pairs):
+    """
+    Record ``(story id, source id)`` pairs as sources the stories consulted
+    (``Article.sources``): one INSERT, links already there left as they are.
+    """
+    link = Source.consulted_in.through
+    link.objects.bulk_create(
+        [link(article_id=story, source_id=source) for story, source in pairs], ignore_conflicts=True
+    )
