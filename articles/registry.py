@@ -70,6 +70,7 @@ _BETWEEN_LETTERS = "['’.]?"
 PREFILTER_CHUNK = 100
 
 
+@functools.lru_cache(maxsize=8192)  # an import asks for the same few thousand names over and over
 def name_key(name):
     """
     ``name`` as sources are matched on: without accents, case, punctuation, extra

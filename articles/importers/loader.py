@@ -98,6 +98,8 @@ from articles.models import (
     Quote,
     Section,
     Source,
+    apply_transition,
+    keep_revisions,
 )
 from articles.planner import refresh_statistics
 from articles.registry import match_sources, name_key, organisations_agree, story_text
@@ -307,7 +309,7 @@ class _Loader:
         self.dry_run = dry_run
         self.fetch_policy = fetch_policy
         self.defaults = defaults
-        self.images_root = images_root
+        self.images_root = _resolved(images_root)
         self.extract_quotes = extract_quotes
         self.progress = progress
         self.batch_size = batch_size
@@ -334,7 +336,7 @@ class _Loader:
         current = InputFile("")
         for item in items:
             if isinstance(item, InputFile):
-                current = item
+                current = replace(item, images_root=_resolved(item.images_root))
                 continue
             key = (item.origin, item.external_id) if isinstance(item, ArticleRecord) else None
             if len(batch) >= self.batch_size or key in keys:
@@ -548,8 +550,9 @@ class _Loader:
                 for plan, story in zip(ready, written, strict=True):
                     plan.written = story
                 done = [plan for plan in ready if plan.written is not None]
-                Article.objects.filter(pk__in=[plan.written.pk for plan in done]).record_revisions(
-                    comment={plan.written.pk: f"Imported from {plan.where}"[:255] for plan in done}
+                keep_revisions(
+                    [plan.written for plan in done],
+                    comment={plan.written.pk: f"Imported from {plan.where}"[:255] for plan in done},
                 )
         except BaseException as problem:
             _delete_files(name for plan in plans for name in plan.stored_files)
@@ -636,14 +639,12 @@ class _Loader:
         for byline in record.bylines:
             positions.setdefault((names.authors[_author_slug(byline.name)], byline.role), len(positions))
         bylines = [
-            Byline(article=article, author_id=author, role=role, position=position)
+            Byline(article=article, author=author, role=role, position=position)
             for (author, role), position in positions.items()
         ]
         pictures = list(self._images(article, plan))
-        tagged = [
-            TaggedItem(content_type=names.article_type, object_id=article.pk, tag_id=tag)
-            for tag in dict.fromkeys(names.tags[tag.casefold()] for tag in record.tags)
-        ]
+        tags = list(dict.fromkeys(names.tags[tag.casefold()] for tag in record.tags))
+        tagged = [TaggedItem(content_type=names.article_type, object_id=article.pk, tag=tag) for tag in tags]
         quotes = [
             Quote(
                 article=article,
@@ -666,6 +667,9 @@ class _Loader:
             source = names.sources.get(id(each))
             if source is not None:  # None: a name with nothing to match on, so no source to link
                 consulted.setdefault(source.pk, Consulted(article=article, source=source))
+        # The story's parts as the workflow's checks and its revision read them (``with_parts``).
+        article.current_tags, article.current_bylines = tags, bylines
+        article.current_images, article.current_quotes = pictures, quotes
         return bylines, pictures, tagged, quotes, corrections, list(consulted.values())
 
     def _images(self, article, plan):
@@ -923,13 +927,21 @@ def _picture(image, index, root, notes, fetching=False):
     return picture
 
 
+def _resolved(root):
+    """An images folder as ``_inside`` takes it: its real path, resolved once for the run."""
+    return root.resolve() if root else None
+
+
 def _inside(root, file, label):
-    """The path of an image record's ``file`` in the images folder ``root``; ``LoadError`` when it is not in it."""
+    """
+    The path of an image record's ``file`` in the images folder ``root`` (``_resolved``);
+    ``LoadError`` when it is not in it, however it gets out (``..``, a link).
+    """
     relative = Path(file.replace("\\", "/"))
     if relative.is_absolute() or relative.drive:
         raise LoadError(f"{label}.file {file!r} must be a path relative to the images folder")
     path = (root / relative).resolve()
-    if not path.is_relative_to(root.resolve()):
+    if not path.is_relative_to(root):
         raise LoadError(f"{label}.file {file!r} is outside the images folder")
     return path
 
@@ -1269,7 +1281,8 @@ def _move(plans, articles, now):
         wanted = {pk: move for pk, plan in stories.items() for move in plan.moves if move[0] == name}
         if not wanted:
             continue
-        result = Article.objects.filter(pk__in=wanted).transition(
+        result = apply_transition(
+            [article for article in articles if article.pk in wanted],
             name,
             at={pk: at for pk, (_, at, _) in wanted.items()},
             comment={pk: comment for pk, (_, _, comment) in wanted.items()},
@@ -1364,19 +1377,19 @@ class _BatchNames:
 
     @staticmethod
     def _authors(names):
-        """Author pk by slug: a name is the author with its slug, created when missing."""
+        """``Author`` by slug: a name is the author with its slug, created when missing."""
         if not names:
             return {}
         slugs = {_author_slug(name): name for name in sorted(names, reverse=True)}  # first spelling wins
-        found = dict(Author.objects.filter(slug__in=slugs).values_list("slug", "pk"))
+        found = {author.slug: author for author in Author.objects.filter(slug__in=slugs).only("name", "slug")}
         created = Author.objects.bulk_create(
             Author(name=name, slug=slug) for slug, name in slugs.items() if slug not in found
         )
-        return found | {author.slug: author.pk for author in created}
+        return found | {author.slug: author for author in created}
 
     @staticmethod
     def _tags(names):
-        """Tag pk by case-folded name, matched regardless of case as taggit is configured to."""
+        """``Tag`` by case-folded name, matched regardless of case as taggit is configured to."""
         if not names:
             return {}
         lowered = {name.lower() for name in names}
@@ -1387,12 +1400,12 @@ class _BatchNames:
                 Q(name__in=names) | Q(lowered__in=lowered) | Q(slug__in=slugs.values())
             )
         )
-        pks = {tag.name.casefold(): tag.pk for tag in found}
+        tags = {tag.name.casefold(): tag for tag in found}
         taken = {tag.slug for tag in found}
         missing = []
         for name in sorted(names):
             key = name.casefold()
-            if key in pks or any(tag.name.casefold() == key for tag in missing):
+            if key in tags or any(tag.name.casefold() == key for tag in missing):
                 continue
             slug = slugs[key] or "tag"
             if slug in taken:
@@ -1400,8 +1413,8 @@ class _BatchNames:
             taken.add(slug)
             missing.append(Tag(name=name, slug=slug))
         for tag in Tag.objects.bulk_create(missing):
-            pks[tag.name.casefold()] = tag.pk
-        return pks
+            tags[tag.name.casefold()] = tag
+        return tags
 
     @staticmethod
     def _sources(speakers):

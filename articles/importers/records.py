@@ -15,7 +15,7 @@ import hashlib
 import html
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, is_dataclass
 from datetime import UTC, datetime
 from html import escape
 from typing import Literal
@@ -161,13 +161,19 @@ class ArticleRecord:
         Identical content gives the same digest on every run and machine, so the loader
         can recognise an unchanged story without comparing rows.
         """
-        content = asdict(self)
+        content = dict(vars(self))
         del content["location"]
-        canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_utc_iso)
+        canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_plain)
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _utc_iso(value):
+def _plain(value):
+    """
+    A record's nested value as JSON takes it: a dataclass as its fields (as ``asdict`` gives them,
+    without copying them first), a time in UTC.
+    """
+    if is_dataclass(value):
+        return vars(value)
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
     raise TypeError(f"{type(value).__name__} is not part of a record")

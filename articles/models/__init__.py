@@ -1,4 +1,14 @@
-from .articles import TRANSITIONS, Article, ArticleQuerySet, Byline, Transition, TransitionRefused, TransitionResult
+from .articles import (
+    TRANSITIONS,
+    Article,
+    ArticleQuerySet,
+    Byline,
+    Transition,
+    TransitionRefused,
+    TransitionResult,
+    apply_transition,
+    keep_revisions,
+)
 from .desk import ArticleEvent, ArticleRevision, Correction, ShareLink, SlugRedirect
 from .media import ImageCaption
 from .newsroom import Author, Section
@@ -25,4 +35,6 @@ __all__ = [
     "Transition",
     "TransitionRefused",
     "TransitionResult",
+    "apply_transition",
+    "keep_revisions",
 ]

@@ -159,61 +159,43 @@ class ArticleQuerySet(models.QuerySet):
     # The workflow, in bulk. Each verb reads the transition table and returns
     # a TransitionResult: the stories that moved and those refused, with why.
 
+    def with_parts(self):
+        """
+        The stories with what the workflow's checks and a revision read, as lists: their
+        ``current_tags``, ``current_bylines`` (with authors), ``current_images`` and
+        ``current_quotes`` (with sources), and their section: five queries however many
+        stories. Code that has just written a story's parts may give it those lists itself.
+        """
+        return self.select_related("section").prefetch_related(
+            Prefetch("tags", to_attr="current_tags"),
+            Prefetch("bylines", queryset=Byline.objects.select_related("author"), to_attr="current_bylines"),
+            Prefetch("images", to_attr="current_images"),
+            Prefetch("quotes", queryset=Quote.objects.select_related("source"), to_attr="current_quotes"),
+        )
+
     def transition(self, name, by=None, *, comment="", at=None, now=None):
         """
         Apply the transition ``name`` to every story in the queryset that the
         table, the user's permissions and the publication rules allow: one
-        UPDATE and one INSERT of events, whatever the number of stories.
-        ``by=None`` is the system itself (management commands), which holds
-        every permission; the rules about a story's state still apply.
+        UPDATE and one INSERT of events, whatever the number of stories
+        (``apply_transition``). ``by=None`` is the system itself (management
+        commands), which holds every permission; the rules about a story's
+        state still apply.
 
         ``at`` and ``comment`` are the same for every story, or mappings of
         story pk to each story's own (an import publishing stories at their
         original times): still one UPDATE, which then sets each story's time.
         """
-        move = TRANSITIONS[name]
-        now = now or timezone.now()
         with transaction.atomic():
             stories = list(
                 self.select_for_update(of=("self",))
                 .select_related("section")
-                .prefetch_related("bylines", "images")
+                .prefetch_related(
+                    Prefetch("bylines", to_attr="current_bylines"), Prefetch("images", to_attr="current_images")
+                )
                 .order_by("pk")
             )
-            result = TransitionResult(move)
-            for story in stories:
-                reason = story.transition_refusal(
-                    move, by, comment=_own(comment, story, ""), at=_own(at, story), now=now
-                )
-                if reason:
-                    result.refused.append((story, reason))
-                else:
-                    result.changed.append(story)
-            if not result.changed:
-                return result
-            changes = {story.pk: move.changes(at=_own(at, story), now=now) for story in result.changed}
-            Article.objects.filter(pk__in=changes).update(
-                status=move.target, updated_at=now, **_update_values(changes)
-            )
-            ArticleEvent.objects.bulk_create(
-                ArticleEvent(
-                    article=story,
-                    actor=by,
-                    action=move.name,
-                    from_status=story.status,
-                    to_status=move.target,
-                    comment=_own(comment, story, ""),
-                    at=now,
-                )
-                for story in result.changed
-            )
-            for story in result.changed:
-                story.status = move.target
-                story.updated_at = now
-                for name_, value in changes[story.pk].items():
-                    setattr(story, name_, value)
-            invalidate_pages()
-        return result
+            return apply_transition(stories, name, by, comment=comment, at=at, now=now)
 
     def submit(self, by=None, *, comment=""):
         return self.transition("submit", by, comment=comment)
@@ -245,46 +227,12 @@ class ArticleQuerySet(models.QuerySet):
         """
         Keep every story in the queryset as it is now as its next version: the
         bulk twin of ``Article.record_revision``, in the same few queries for one
-        story or hundreds (the stories with their section, tags, bylines, photos
-        and quotes; one UPDATE of their versions; one INSERT of the revisions),
-        then one reindexing and one page-cache purge once the transaction commits.
+        story or hundreds (the stories ``with_parts``, then ``keep_revisions``).
         ``comment`` is the same for every story, or a mapping of story pk to each
         story's own. Returns the revisions, in the order of the stories' pks.
         """
         with transaction.atomic():
-            stories = list(
-                self.select_for_update(of=("self",))
-                .select_related("section")
-                .prefetch_related(
-                    Prefetch("tags", to_attr="snapshot_tags"),
-                    Prefetch("bylines", queryset=Byline.objects.select_related("author"), to_attr="snapshot_bylines"),
-                    Prefetch("images", to_attr="snapshot_images"),
-                    Prefetch("quotes", queryset=Quote.objects.select_related("source"), to_attr="snapshot_quotes"),
-                )
-                .order_by("pk")
-            )
-            if not stories:
-                return []
-            ids = [story.pk for story in stories]
-            Article.objects.filter(pk__in=ids).update(version=F("version") + 1)
-            revisions = []
-            for story in stories:
-                story.version += 1  # the rows are locked: nobody else bumped them in between
-                revisions.append(
-                    ArticleRevision(
-                        article=story,
-                        number=story.version,
-                        created_by=by,
-                        comment=_own(comment, story, ""),
-                        data=story.snapshot(),
-                    )
-                )
-            revisions = ArticleRevision.objects.bulk_create(revisions)
-            invalidate_pages()
-            from ..search import index_on_commit  # the search module reads these models
-
-            index_on_commit(ids)
-        return revisions
+            return keep_revisions(list(self.select_for_update(of=("self",)).with_parts().order_by("pk")), by, comment)
 
     def link_quoted_sources(self):
         """
@@ -544,7 +492,7 @@ class Article(models.Model):
         return None
 
     def publication_problems(self):
-        """What is missing before the story may go out (reads prefetched bylines and images)."""
+        """What is missing before the story may go out (reads its bylines and photos ``with_parts``)."""
         problems = []
         if not self.headline.strip():
             problems.append("a headline")
@@ -552,9 +500,9 @@ class Article(models.Model):
             problems.append("a body")
         if self.section_id is None:
             problems.append("a section")
-        if not self.bylines.all():
+        if not self.current_bylines:
             problems.append("a byline")
-        lead = next((image for image in self.images.all() if image.is_lead), None)
+        lead = next((image for image in self.current_images if image.is_lead), None)
         if lead is not None:
             if not lead.image:
                 problems.append("the lead image's photo (only its caption is here)")
@@ -579,8 +527,7 @@ class Article(models.Model):
     def snapshot(self):
         """
         The story as a revision keeps it: text, filing, bylines, photos and quotes.
-        Needs ``record_revisions``: it reads the section, tags, bylines (with their
-        authors), photos and quotes (with their sources) that it prefetches.
+        Reads the section and the parts ``with_parts`` loads.
         """
         return {
             "headline": self.headline,
@@ -588,10 +535,10 @@ class Article(models.Model):
             "body": self.body,
             "section_id": self.section_id,
             "section": str(self.section) if self.section_id else "",
-            "tags": sorted(tag.name for tag in self.snapshot_tags),
+            "tags": sorted(tag.name for tag in self.current_tags),
             "bylines": [
                 {"author_id": b.author_id, "author": b.author.name, "role": b.role, "position": b.position}
-                for b in self.snapshot_bylines
+                for b in self.current_bylines
             ],
             "images": [
                 {
@@ -606,7 +553,7 @@ class Article(models.Model):
                     "position": image.position,
                     "is_lead": image.is_lead,
                 }
-                for image in self.snapshot_images
+                for image in self.current_images
             ],
             "quotes": [
                 {
@@ -617,7 +564,7 @@ class Article(models.Model):
                     "is_pull_quote": quote.is_pull_quote,
                     "context": quote.context,
                 }
-                for quote in self.snapshot_quotes
+                for quote in self.current_quotes
             ],
         }
 
@@ -784,6 +731,79 @@ class TransitionResult:
     transition: Transition
     changed: list = field(default_factory=list)
     refused: list = field(default_factory=list)  # (story, reason) pairs
+
+
+def apply_transition(stories, name, by=None, *, comment="", at=None, now=None):
+    """
+    ``ArticleQuerySet.transition`` for ``stories`` at hand: locked in the current transaction,
+    with their ``current_bylines`` and ``current_images`` (``with_parts``), as loaded or as
+    their writer has just written them.
+    Returns a ``TransitionResult``; the stories that moved are updated in memory too.
+    """
+    move = TRANSITIONS[name]
+    now = now or timezone.now()
+    result = TransitionResult(move)
+    for story in stories:
+        reason = story.transition_refusal(move, by, comment=_own(comment, story, ""), at=_own(at, story), now=now)
+        if reason:
+            result.refused.append((story, reason))
+        else:
+            result.changed.append(story)
+    if not result.changed:
+        return result
+    changes = {story.pk: move.changes(at=_own(at, story), now=now) for story in result.changed}
+    with transaction.atomic(savepoint=False):
+        Article.objects.filter(pk__in=changes).update(status=move.target, updated_at=now, **_update_values(changes))
+        ArticleEvent.objects.bulk_create(
+            ArticleEvent(
+                article=story,
+                actor=by,
+                action=move.name,
+                from_status=story.status,
+                to_status=move.target,
+                comment=_own(comment, story, ""),
+                at=now,
+            )
+            for story in result.changed
+        )
+        invalidate_pages()
+    for story in result.changed:
+        story.status = move.target
+        story.updated_at = now
+        for name_, value in changes[story.pk].items():
+            setattr(story, name_, value)
+    return result
+
+
+def keep_revisions(stories, by=None, comment=""):
+    """
+    ``ArticleQuerySet.record_revisions`` for ``stories`` at hand (as ``apply_transition`` takes
+    them): one UPDATE of their versions, one INSERT of the revisions, then one reindexing
+    and one page-cache purge once the transaction commits. Returns the revisions.
+    """
+    if not stories:
+        return []
+    ids = [story.pk for story in stories]
+    with transaction.atomic(savepoint=False):
+        Article.objects.filter(pk__in=ids).update(version=F("version") + 1)
+        revisions = []
+        for story in stories:
+            story.version += 1  # the rows are locked: nobody else bumped them in between
+            revisions.append(
+                ArticleRevision(
+                    article=story,
+                    number=story.version,
+                    created_by=by,
+                    comment=_own(comment, story, ""),
+                    data=story.snapshot(),
+                )
+            )
+        revisions = ArticleRevision.objects.bulk_create(revisions)
+        invalidate_pages()
+        from ..search import index_on_commit  # the search module reads these models
+
+        index_on_commit(ids)
+    return revisions
 
 
 def _own(value, story, default=None):

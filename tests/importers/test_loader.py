@@ -16,6 +16,7 @@ from PIL import Image
 from taggit.models import Tag
 
 import articles
+from articles.importers import loader
 from articles.importers.loader import LoadDefaults, load
 from articles.importers.records import (
     ArticleRecord,
@@ -28,7 +29,6 @@ from articles.importers.records import (
 )
 from articles.models import (
     Article,
-    ArticleQuerySet,
     ArticleRevision,
     Author,
     Byline,
@@ -189,6 +189,29 @@ def test_changed_story_is_updated_in_place_keeping_its_stored_photo(images, sett
     assert article.status == Article.Status.PUBLISHED
 
 
+def test_each_revision_an_import_keeps_is_the_story_as_stored(images):
+    """The import hands the workflow and the revisions the parts it wrote, not a re-read: they must agree."""
+    Tag.objects.create(name="Harbour", slug="harbour")  # an existing tag, in another case
+    make_source(name="Ana Ruiz", organisation="City council")
+    records = [
+        story(1, bylines=[BylineRecord("Maria Okafor"), BylineRecord("maria okafor", "analysis")]),
+        story(2, images=[*story().images, ImageRecord(file="photos/missing.jpg", caption="Awaited")]),
+    ]
+    load(records, images_root=images)
+    load([story(1, headline="Changed", tags=["bridges", "HARBOUR"], quotes=[])], images_root=images)
+
+    stored = {article.pk: article for article in Article.objects.with_parts()}
+    revisions = ArticleRevision.objects.order_by("article_id", "number")
+    assert [(revision.article_id, revision.number) for revision in revisions] == [
+        (min(stored), 1),
+        (min(stored), 2),
+        (max(stored), 1),
+    ]
+    latest = {revision.article_id: revision.data for revision in revisions}
+    assert latest == {pk: article.snapshot() for pk, article in stored.items()}
+    assert latest[min(stored)]["tags"] == ["Harbour", "bridges"]
+
+
 def test_older_version_is_ignored_and_never_resurrects_a_withdrawn_story(images):
     load([story(version="3", status="withdrawn")], images_root=images)
     assert Article.objects.get().status == Article.Status.WITHDRAWN
@@ -269,14 +292,14 @@ def kill_while_writing(monkeypatch, where, import_id):
 
         monkeypatch.setattr(Quote.objects, "bulk_create", bulk_create)
     else:
-        original = ArticleQuerySet.record_revisions
+        original = loader.keep_revisions
 
-        def record_revisions(self, *args, **kwargs):
-            if self.filter(import_id=import_id).exists():
+        def keep_revisions(stories, *args, **kwargs):
+            if any(story.import_id == import_id for story in stories):
                 raise Killed
-            return original(self, *args, **kwargs)
+            return original(stories, *args, **kwargs)
 
-        monkeypatch.setattr(ArticleQuerySet, "record_revisions", record_revisions)
+        monkeypatch.setattr(loader, "keep_revisions", keep_revisions)
 
 
 @pytest.mark.parametrize("where", ["mid-story", "end of batch"])

@@ -16,7 +16,7 @@ from PIL import Image
 from articles.importers import loader
 from articles.importers.loader import load
 from articles.importers.records import ArticleRecord, BylineRecord, ImageRecord
-from articles.models import Article, ArticleQuerySet, ImageCaption
+from articles.models import Article, ImageCaption
 
 pytestmark = [
     pytest.mark.django_db,
@@ -153,14 +153,14 @@ def test_an_update_with_the_same_photo_keeps_it_and_draws_nothing(images, settin
 
 
 def test_a_killed_run_leaves_the_files_of_what_it_committed_only(images, settings, in_workers, monkeypatch):
-    original = ArticleQuerySet.record_revisions
+    original = loader.keep_revisions
 
-    def record_revisions(self, *args, **kwargs):
-        if self.filter(import_id="story-4").exists():
+    def keep_revisions(stories, *args, **kwargs):
+        if any(story.import_id == "story-4" for story in stories):
             raise Killed
-        return original(self, *args, **kwargs)
+        return original(stories, *args, **kwargs)
 
-    monkeypatch.setattr(ArticleQuerySet, "record_revisions", record_revisions)
+    monkeypatch.setattr(loader, "keep_revisions", keep_revisions)
     records = [story(number, photo(images, f"{number}.jpg", colour=(number, 0, 0))) for number in range(1, 9)]
 
     # Batches of two: while the second is written, the third's photos are already stored.
