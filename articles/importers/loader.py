@@ -1236,6 +1236,9 @@ def _photo_worker_started():
     # Ctrl-C reaches every process of the terminal's group: a worker finishes what it is doing,
     # so that the run it belongs to knows every file stored and deletes those it does not keep.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The run's own process writes every story, one after the other: it sets the pace, so it
+    # comes first for the cores, and the workers take what it leaves.
+    os.nice(10)
 
 
 def _photos_by_digest(article_pks):
