@@ -127,6 +127,9 @@ BATCH_SIZE = 200
 # PHOTO_POOL_AFTER-th photo, sparing a run of a few stories their start.
 PHOTO_WORKERS = min(os.cpu_count() or 1, 4)
 PHOTO_POOL_AFTER = 16
+# Photos sent to a worker in one task, at most: a task of its own costs this process, which
+# sets the pace, about as much as a small photo costs its worker.
+PHOTOS_PER_TASK = 16
 # A story withdrawn at its source but never public here is published at its time, then withdrawn.
 MOVE_ORDER = ("publish", "schedule", "unschedule", "withdraw")
 STATUSES = ("draft", "published")
@@ -365,6 +368,7 @@ class _Loader:
                 steps.append(Problem(source.name, item.location, str(problem)))
         plans = [step for step in steps if isinstance(step, _Plan)]
         kept = self._ask_photos(plans)
+        self.photos.send()
         self._ask_ahead(upcoming)
         try:
             with self._fetched_pictures(plans):
@@ -537,6 +541,7 @@ class _Loader:
             for picture in plan.pictures:
                 if picture.path and picture.known is None:
                     self.photos.ask(picture, known=kept.get(plan.article.pk, {}) if plan.article else ())
+        self.photos.send()
         try:
             with transaction.atomic():
                 names = _BatchNames(plans)
@@ -1067,11 +1072,12 @@ class _PhotoWork:
     writes to the database; here before that, for a photo needed before its turn, when the
     photos are not kept in a local folder, and wherever worker processes cannot be started.
 
-    A photo is asked for as soon as it is known (``ask``), or even before its batch is planned
-    (``ask_ahead``), and taken when its story is written (``take``); the files stored for it
-    become its story's then. The files of photos never taken (their stories failed first, or
-    the run was interrupted) are deleted when they are let go of: ``forget`` at the end of
-    every batch, ``ask_ahead`` for those asked ahead of the batch before, and ``close``.
+    A photo is asked for as soon as it is known (``ask``, then ``send`` sends those asked for
+    to the workers, a few to a task), or even before its batch is planned (``ask_ahead``), and
+    taken when its story is written (``take``); the files stored for it become its story's
+    then. The files of photos never taken (their stories failed first, or the run was
+    interrupted) are deleted when they are let go of: ``forget`` at the end of every batch,
+    ``ask_ahead`` for those asked ahead of the batch before, and ``close``.
     """
 
     def __init__(self, *, store):
@@ -1083,6 +1089,7 @@ class _PhotoWork:
         storage = ImageCaption._meta.get_field("image").storage
         self.in_workers = sys.platform == "linux" and isinstance(storage, FileSystemStorage)
         self.worked = False  # a worker has prepared a photo
+        self.queued = []  # pictures asked for, to be sent to the workers (``send``)
         self.sent = []  # pictures whose photo a worker prepares, not yet taken
         self.ahead = defaultdict(list)  # path → preparations asked ahead of the batch
 
@@ -1097,21 +1104,30 @@ class _PhotoWork:
         if self.pool is None and self.in_workers and self.seen >= PHOTO_POOL_AFTER:
             self.pool = _photo_pool(PHOTO_WORKERS)
         if self.pool is not None:
-            self._send(picture)
+            self.queued.append(picture)
+
+    def send(self):
+        """Send the workers the pictures asked for since the last time."""
+        queued, self.queued = self.queued, []
+        jobs = self._submit([(picture.path, picture.known) for picture in queued]) if self.pool else None
+        for picture, job in zip(queued, jobs or (), strict=False):
+            picture.job = job
+            self.sent.append(picture)
 
     def ask_ahead(self, paths):
         """Have the photos in the files at ``paths`` prepared for the next batch, letting go of those for this one."""
-        _let_go(job for jobs in self.ahead.values() for job in jobs)
+        for jobs in self.ahead.values():
+            for job in jobs:
+                job.let_go()
         self.ahead = defaultdict(list)
-        for path in paths if self.pool is not None else ():
-            try:
-                self.ahead[path].append(self.pool.submit(_prepare_photo, path, store=self.store))
-            except Exception:  # no process can be started here
-                self._stop_workers()
-                return
+        jobs = self._submit([(path, frozenset()) for path in paths]) if self.pool and paths else None
+        for path, job in zip(paths, jobs or (), strict=False):
+            self.ahead[path].append(job)
 
     def take(self, picture):
         """The ``_Ready`` photo for ``picture``; ``ImageRejected`` when the gate refuses it."""
+        if self.queued:
+            self.send()
         if picture.job is None:
             return self._here(picture)
         job, picture.job = picture.job, None
@@ -1125,9 +1141,9 @@ class _PhotoWork:
 
     def forget(self):
         """Let go of the photos of this batch that were not taken."""
-        sent, self.sent = self.sent, []
-        _let_go(picture.job for picture in sent)
+        sent, self.sent, self.queued = self.sent, [], []
         for picture in sent:
+            picture.job.let_go()
             picture.job = None
 
     def close(self):
@@ -1142,16 +1158,27 @@ class _PhotoWork:
     def _here(self, picture):
         return _prepare_photo(picture.path, store=self.store, known=picture.known or ())
 
-    def _submit(self, pool, picture):
-        return pool.submit(_prepare_photo, picture.path, store=self.store, known=picture.known)
-
-    def _send(self, picture):
+    def _submit(self, work, per_task=None):
+        """
+        ``_Job``s preparing the photos of ``work``, ``(path, known digests)`` pairs, in the
+        workers, ``PHOTOS_PER_TASK`` to a task at most, and fewer when that keeps every worker
+        busy; None when no process can be started here (a daemon's, out of resources): then
+        the workers are stopped, and every photo is prepared here from now on.
+        """
+        if per_task is None:
+            per_task = max(1, min(PHOTOS_PER_TASK, len(work) // (2 * PHOTO_WORKERS)))
+        jobs = []
         try:
-            picture.job = self._submit(self.pool, picture)
-        except Exception:  # no process can be started here (a daemon's, out of resources): all here
+            for start in range(0, len(work), per_task):
+                chunk = work[start : start + per_task]
+                task = _Task(self.pool.submit(_prepare_photos, chunk, store=self.store), len(chunk))
+                jobs += [_Job(task, index) for index in range(len(chunk))]
+        except Exception:
+            for job in jobs:
+                job.let_go()
             self._stop_workers()
-            return
-        self.sent.append(picture)
+            return None
+        return jobs
 
     def _stop_workers(self):
         """Prepare every photo here from now on; what the workers already took on is still taken from them."""
@@ -1159,36 +1186,41 @@ class _PhotoWork:
         self.pool.shutdown(wait=False, cancel_futures=True)
         self.pool = None
         for picture in self.sent:
-            if picture.job.cancelled():
+            if picture.job.task.future.cancelled():
                 picture.job = None
         self.sent = [picture for picture in self.sent if picture.job is not None]
+        for jobs in self.ahead.values():
+            jobs[:] = [job for job in jobs if not job.task.future.cancelled()]
 
     def _alone(self, picture):
         """
         A worker died (a picture that crashes the decoder? the system out of memory?): the pool
-        is replaced, the photos lost with it are sent again, and this one is prepared in a
-        process of its own, so that only a picture that kills its process twice fails its story.
-        If no worker ever prepared a photo, workers are not trusted again: photos are done here.
-        The files the other workers had stored, or were storing, for photos lost with the pool
-        stay in the folder, named by no story (those photos are stored again): the one case
-        where an import leaves files behind (such a picture used to stop the whole import).
+        is replaced, the photos lost with it are sent again, one to a task this time, and this
+        one is prepared in a process of its own, so that only a picture that kills its process
+        twice fails its story. If no worker ever prepared a photo, workers are not trusted again:
+        photos are done here. The files the other workers had stored, or were storing, for
+        photos lost with the pool stay in the folder, named by no story (those photos are stored
+        again): the one case where an import leaves files behind (such a picture used to stop
+        the whole import).
         """
         if self.pool is not None:
             self.pool.shutdown(wait=False, cancel_futures=True)
             self.pool = _photo_pool(PHOTO_WORKERS)
             for jobs in self.ahead.values():
-                jobs[:] = [job for job in jobs if not _lost(job)]
-            lost = [each for each in self.sent if _lost(each.job)]
+                jobs[:] = [job for job in jobs if not job.lost()]
+            lost = [each for each in self.sent if each.job.lost()]
             for each in lost:
                 _drop(self.sent, each)
                 each.job = None
-                if self.pool is not None:
-                    self._send(each)
+            jobs = self._submit([(each.path, each.known) for each in lost], per_task=1)
+            for each, job in zip(lost, jobs or (), strict=False):
+                each.job = job
+                self.sent.append(each)
         if self.pool is None:
             return self._here(picture)
         try:
             with _photo_pool(1) as alone:
-                ready = self._submit(alone, picture).result()
+                ready = alone.submit(_prepare_photo, picture.path, store=self.store, known=picture.known).result()
         except BrokenProcessPool:
             if self.worked:
                 raise photos.ImageRejected("the picture crashes the program that reads it") from None
@@ -1198,20 +1230,56 @@ class _PhotoWork:
         return ready
 
 
-def _lost(job):
-    """Whether the preparation ``job`` went down with its worker (or was cancelled)."""
-    return job.cancelled() or (job.done() and isinstance(job.exception(), BrokenProcessPool))
+class _Task:
+    """A few photos prepared together by a worker (``_prepare_photos``), and how many of them are still wanted."""
+
+    def __init__(self, future, size):
+        self.future = future
+        self.wanted = size
 
 
-def _let_go(jobs):
-    """Cancel the preparations ``jobs`` not started; delete the files of those done or under way."""
-    for job in list(jobs):
-        if job.cancel():
-            continue
+class _Job:
+    """One photo's preparation: its place in a worker's task."""
+
+    def __init__(self, task, index):
+        self.task = task
+        self.index = index
+
+    def result(self):
+        """The photo's ``_Ready``; raises what refused it (``ImageRejected``), or ``BrokenProcessPool``."""
+        outcome = self.task.future.result()[self.index]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def lost(self):
+        """Whether the preparation went down with its worker (or was cancelled)."""
+        future = self.task.future
+        return future.cancelled() or (future.done() and isinstance(future.exception(), BrokenProcessPool))
+
+    def let_go(self):
+        """Nobody will take this photo: its task is cancelled if not started and wanted no more; its files deleted."""
+        self.task.wanted -= 1
+        if self.task.wanted == 0 and self.task.future.cancel():
+            return
         try:
-            _delete_files(job.result().stored)
+            _delete_files(self.result().stored)
         except Exception:  # refused by the gate, or its worker died: nothing of it to delete
-            continue
+            return
+
+
+def _prepare_photos(work, *, store):
+    """
+    ``_prepare_photo`` for each ``(path, known digests)`` of ``work``, in a worker: each photo's
+    ``_Ready``, or the exception that refused it, so that one bad picture fails nothing else.
+    """
+    outcomes = []
+    for path, known in work:
+        try:
+            outcomes.append(_prepare_photo(path, store=store, known=known))
+        except Exception as problem:
+            outcomes.append(problem)
+    return outcomes
 
 
 def _drop(pictures, picture):

@@ -192,7 +192,9 @@ def test_a_story_given_again_in_the_next_batch_keeps_no_stray_file(images, setti
     assert media_files(settings) == files_kept()
 
 
-def test_a_picture_that_kills_its_worker_fails_its_story_alone(images, settings, in_workers, monkeypatch):
+@pytest.mark.parametrize("workers", [2, 1], ids=["a photo to a task", "two photos to a task"])
+def test_a_picture_that_kills_its_worker_fails_its_story_alone(images, settings, in_workers, monkeypatch, workers):
+    monkeypatch.setattr(loader, "PHOTO_WORKERS", workers)  # five photos: one or two to a task, so all are busy
     monkeypatch.setattr(loader, "_prepare_photo", die_on_red)
     records = [story(number, photo(images, f"{number}.jpg")) for number in range(1, 4)]
     records.append(story(4, photo(images, "red.jpg", colour=(200, 0, 0))))
