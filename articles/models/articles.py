@@ -280,6 +280,7 @@ class Article(models.Model):
         null=True,
         blank=True,
         related_name="articles",
+        db_index=False,  # article_section_live_idx leads with it
         help_text="Required before publication.",
     )
     authors = models.ManyToManyField(Author, through="Byline", related_name="articles", blank=True)
@@ -672,7 +673,8 @@ class Byline(models.Model):
         PHOTOS = "photos", "Photos"
         EDITING = "editing", "Editing"
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")
+    # No index of its own: unique_byline_role leads with it.
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines", db_index=False)
     author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="bylines")
     role = models.CharField(max_length=30, choices=Role, default=Role.REPORTING)
     position = models.PositiveSmallIntegerField(default=0, help_text="Order in the byline; lower comes first.")

@@ -16,7 +16,8 @@ from django.utils import timezone
 class ArticleEvent(models.Model):
     """One move through the workflow: who, when, from, to and why."""
 
-    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="events")
+    # No index of its own: event_article_at_idx leads with it.
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="events", db_index=False)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -60,7 +61,8 @@ class ArticleEvent(models.Model):
 class ArticleRevision(models.Model):
     """A saved version of a story with its bylines, photos and quotes, as JSON."""
 
-    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="revisions")
+    # No index of its own: unique_revision_number leads with it.
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="revisions", db_index=False)
     number = models.PositiveIntegerField()
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(

@@ -6,7 +6,8 @@ from .sources import Source, link_consulted
 
 
 class Quote(models.Model):
-    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="quotes")
+    # No index of its own: quote_article_position_idx leads with it.
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="quotes", db_index=False)
     source = models.ForeignKey(
         Source,
         on_delete=models.PROTECT,
