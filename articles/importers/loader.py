@@ -313,6 +313,7 @@ class _Loader:
         self.fetch_policy = fetch_policy
         self.defaults = defaults
         self.images_root = _resolved(images_root)
+        self.folders = {}  # the real paths of the folders in the images folders (``_inside``)
         self.extract_quotes = extract_quotes
         self.progress = progress
         self.batch_size = batch_size
@@ -409,7 +410,9 @@ class _Loader:
         _check(record)
         notes = []
         root = source.images_root or self.images_root
-        pictures = [_picture(image, index, root, notes, fetching) for index, image in enumerate(record.images)]
+        pictures = [
+            _picture(image, index, root, notes, fetching, self.folders) for index, image in enumerate(record.images)
+        ]
         if fetching:
             fingerprint = _fetched(fingerprint)
         if article is None:  # a new story keeps no photo: its photos are prepared while the batch is planned
@@ -483,7 +486,7 @@ class _Loader:
                 continue
             for index, image in enumerate(item.images):
                 try:
-                    path = _inside(root, image.file, f"images[{index}]") if image.file else None
+                    path = _inside(root, image.file, f"images[{index}]", self.folders) if image.file else None
                 except LoadError:
                     continue
                 if path is not None and path.is_file():
@@ -903,10 +906,11 @@ def _check_source(label, source):
 # Pictures.
 
 
-def _picture(image, index, root, notes, fetching=False):
+def _picture(image, index, root, notes, fetching=False, folders=None):
     """
     A ``_Picture`` for ``image``: its file checked and probed, awaiting its photo (with a note
-    saying why), or, when ``fetching``, its remote picture still to be fetched.
+    saying why), or, when ``fetching``, its remote picture still to be fetched. ``folders``
+    as ``_inside`` takes it.
     """
     label = f"images[{index}]"
     picture = _Picture(image, label=label)
@@ -919,7 +923,7 @@ def _picture(image, index, root, notes, fetching=False):
     if root is None:
         notes.append(f"{label}: no images folder given; {image.file} is awaiting its photo")
         return picture
-    path = _inside(root, image.file, label)
+    path = _inside(root, image.file, label, folders)
     if not path.is_file():
         notes.append(f"{label}: {image.file} not found; the caption is kept awaiting its photo")
         return picture
@@ -937,15 +941,25 @@ def _resolved(root):
     return root.resolve() if root else None
 
 
-def _inside(root, file, label):
+def _inside(root, file, label, folders=None):
     """
-    The path of an image record's ``file`` in the images folder ``root`` (``_resolved``);
-    ``LoadError`` when it is not in it, however it gets out (``..``, a link).
+    The real path of an image record's ``file`` in the images folder ``root`` (``_resolved``);
+    ``LoadError`` when it is not in it, however it gets out (``..``, a link). ``folders``, a
+    dict kept for a run, remembers the real paths of the folders met, so that a file in one
+    costs a look at the file alone: whether it is a link.
     """
     relative = Path(file.replace("\\", "/"))
     if relative.is_absolute() or relative.drive:
         raise LoadError(f"{label}.file {file!r} must be a path relative to the images folder")
-    path = (root / relative).resolve()
+    if relative.name in ("", ".", "..") or folders is None:
+        path = (root / relative).resolve()
+    else:
+        folder = folders.get((root, relative.parent))
+        if folder is None:
+            folder = folders[root, relative.parent] = (root / relative.parent).resolve()
+        path = folder / relative.name
+        if path.is_symlink():
+            path = path.resolve()
     if not path.is_relative_to(root):
         raise LoadError(f"{label}.file {file!r} is outside the images folder")
     return path

@@ -555,16 +555,38 @@ def test_photos_pass_the_image_gate_and_get_random_names(images, settings):
 def test_pictures_outside_the_images_folder_are_refused(images, tmp_path):
     write_jpeg(tmp_path / "secret.jpg")
     (images / "photos" / "link.jpg").symlink_to(tmp_path / "secret.jpg")
+    (images / "linked").symlink_to(tmp_path)
     cases = {
         "../secret.jpg": "images[0].file '../secret.jpg' is outside the images folder",
+        "photos/../../secret.jpg": "images[0].file 'photos/../../secret.jpg' is outside the images folder",
         "/etc/passwd": "images[0].file '/etc/passwd' must be a path relative to the images folder",
         "photos/link.jpg": "images[0].file 'photos/link.jpg' is outside the images folder",
+        "linked/secret.jpg": "images[0].file 'linked/secret.jpg' is outside the images folder",
     }
     for number, path in enumerate(cases, 1):
         image = ImageRecord(file=path, caption="c", credit="c", alt_text="a")
         report = load([story(number, images=[image])], images_root=images)
         assert [failure.reason for failure in report.failures] == [cases[path]]
     assert Article.objects.count() == 0
+
+
+def test_a_folder_or_file_already_seen_is_checked_again_for_each_picture(images, tmp_path):
+    """The real paths of the folders met are kept for the run; a file in one is still looked at on its own."""
+    write_jpeg(tmp_path / "secret.jpg")
+    (images / "photos" / "link.jpg").symlink_to(tmp_path / "secret.jpg")
+    (images / "photos" / "same.jpg").symlink_to(images / "photos" / "bridge.jpg")
+    pictures = ["photos/bridge.jpg", "photos/link.jpg", "photos/same.jpg", "photos/../photos/bridge.jpg"]
+    records = [
+        story(number, images=[replace(story().images[0], file=path)]) for number, path in enumerate(pictures, 1)
+    ]
+
+    report = load(records, images_root=images)
+
+    assert (report.created, report.failed) == (3, 1)
+    assert [(failure.record, failure.reason) for failure in report.failures] == [
+        ("feed.jsonl:2", "images[0].file 'photos/link.jpg' is outside the images folder")
+    ]
+    assert ImageCaption.objects.exclude(image="").count() == 3
 
 
 @pytest.mark.parametrize(
