@@ -28,7 +28,12 @@ from pathlib import Path, PurePath
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import (
+    Image,
+    ImageOps,
+    UnidentifiedImageError,
+    WebPImagePlugin,  # noqa: F401 -- WebP is saved without Pillow importing every plugin it has
+)
 
 MAX_BYTES = 25 * 1024 * 1024
 MAX_PIXELS = 50_000_000
