@@ -67,29 +67,50 @@ def _documents(article_ids):
     sources = Source.objects.in_bulk({source for _, source in quoted})
     for pk, source in quoted:
         speakers[pk].add(sources[source].public_name)
-    documents = {}
     stories = Article.objects.filter(pk__in=article_ids).values_list("pk", "headline", "standfirst", "body")
-    for pk, headline, standfirst, body in stories:
-        extras = " ".join([*tags[pk], *sorted(speakers[pk])])
-        body = strip_tags(re.sub(r"</(p|h[1-6]|li|blockquote)>", "\n", body))
-        documents[pk] = (headline, standfirst, body, extras)
-    return documents
+    return {
+        pk: _document(headline, standfirst, body, tags[pk], speakers[pk]) for pk, headline, standfirst, body in stories
+    }
 
 
-def index_articles(article_ids):
-    """(Re)index the given stories now."""
+def documents_of(stories):
+    """
+    ``_documents`` for stories at hand, with their tags and their quotes' sources as
+    ``with_parts`` gives them (an import that has just written them): no query.
+    """
+    return {
+        story.pk: _document(
+            story.headline,
+            story.standfirst,
+            story.body,
+            [tag.name for tag in story.current_tags],
+            {quote.source.public_name for quote in story.current_quotes},
+        )
+        for story in stories
+    }
+
+
+def _document(headline, standfirst, body, tags, speakers):
+    """What is indexed of a story: its headline, standfirst, body text, and its tags and speakers."""
+    extras = " ".join([*tags, *sorted(speakers)])
+    return (headline, standfirst, strip_tags(re.sub(r"</(p|h[1-6]|li|blockquote)>", "\n", body)), extras)
+
+
+def index_articles(article_ids, documents=None):
+    """(Re)index the given stories now; ``documents`` (``documents_of``) spares reading them back."""
     article_ids = list(article_ids)
-    documents = _documents(article_ids)
+    if documents is None:
+        documents = _documents(article_ids)
     if connection.vendor == "postgresql":
         _index_postgresql(documents)
     elif connection.vendor == "sqlite":
         _index_sqlite(article_ids, documents)
 
 
-def index_on_commit(article_ids):
-    """Reindex the stories once the current transaction has committed."""
+def index_on_commit(article_ids, documents=None):
+    """Reindex the stories once the current transaction has committed (``index_articles``)."""
     article_ids = list(article_ids)
-    transaction.on_commit(lambda: index_articles(article_ids))
+    transaction.on_commit(lambda: index_articles(article_ids, documents))
 
 
 def _weighted_vector(parts):

@@ -104,6 +104,7 @@ from articles.models import (
 from articles.planner import refresh_statistics
 from articles.registry import match_sources, name_key, organisations_agree, story_text
 from articles.sanitize import clean_html
+from articles.search import documents_of, index_on_commit
 
 from .fetch import FetchError, FetchPolicy, TooLarge, fetch
 from .records import (
@@ -558,10 +559,11 @@ class _Loader:
                 for plan, story in zip(ready, written, strict=True):
                     plan.written = story
                 done = [plan for plan in ready if plan.written is not None]
-                keep_revisions(
-                    [plan.written for plan in done],
-                    comment={plan.written.pk: f"Imported from {plan.where}"[:255] for plan in done},
-                )
+                stories = [plan.written for plan in done]
+                comments = {plan.written.pk: f"Imported from {plan.where}"[:255] for plan in done}
+                keep_revisions(stories, comment=comments, reindex=False)
+                # Indexed as written, once the batch has committed: nothing is read back.
+                index_on_commit([story.pk for story in stories], documents_of(stories))
         except BaseException as problem:
             _delete_files(name for plan in plans for name in plan.stored_files)
             if not isinstance(problem, Exception):

@@ -777,11 +777,12 @@ def apply_transition(stories, name, by=None, *, comment="", at=None, now=None):
     return result
 
 
-def keep_revisions(stories, by=None, comment=""):
+def keep_revisions(stories, by=None, comment="", *, reindex=True):
     """
     ``ArticleQuerySet.record_revisions`` for ``stories`` at hand (as ``apply_transition`` takes
     them): one UPDATE of their versions, one INSERT of the revisions, then one reindexing
     and one page-cache purge once the transaction commits. Returns the revisions.
+    ``reindex=False`` leaves the search index to the caller.
     """
     if not stories:
         return []
@@ -802,9 +803,10 @@ def keep_revisions(stories, by=None, comment=""):
             )
         revisions = ArticleRevision.objects.bulk_create(revisions)
         invalidate_pages()
-        from ..search import index_on_commit  # the search module reads these models
+        if reindex:
+            from ..search import index_on_commit  # the search module reads these models
 
-        index_on_commit(ids)
+            index_on_commit(ids)
     return revisions
 
 

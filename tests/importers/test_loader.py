@@ -16,6 +16,7 @@ from PIL import Image
 from taggit.models import Tag
 
 import articles
+from articles import search
 from articles.importers import loader
 from articles.importers.loader import LoadDefaults, load
 from articles.importers.records import (
@@ -189,16 +190,31 @@ def test_changed_story_is_updated_in_place_keeping_its_stored_photo(images, sett
     assert article.status == Article.Status.PUBLISHED
 
 
-def test_each_revision_an_import_keeps_is_the_story_as_stored(images):
-    """The import hands the workflow and the revisions the parts it wrote, not a re-read: they must agree."""
+def test_each_revision_and_search_entry_an_import_keeps_is_the_story_as_stored(
+    images, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The import hands the workflow, the revisions and the search index the parts it wrote, not a re-read."""
     Tag.objects.create(name="Harbour", slug="harbour")  # an existing tag, in another case
     make_source(name="Ana Ruiz", organisation="City council")
+    indexed, index = {}, search.index_articles
+    monkeypatch.setattr(
+        articles.search,
+        "index_articles",
+        lambda ids, documents=None: indexed.update(documents) or index(ids, documents),
+    )
+    secret = SourceRecord("Hugo Brandt", confidential=True, public_label="a port official")
     records = [
         story(1, bylines=[BylineRecord("Maria Okafor"), BylineRecord("maria okafor", "analysis")]),
-        story(2, images=[*story().images, ImageRecord(file="photos/missing.jpg", caption="Awaited")]),
+        story(
+            2,
+            images=[*story().images, ImageRecord(file="photos/missing.jpg", caption="Awaited")],
+            quotes=[*story().quotes, QuoteRecord("It leaks", "Hugo Brandt")],
+            sources=[*story().sources, secret],
+        ),
     ]
-    load(records, images_root=images)
-    load([story(1, headline="Changed", tags=["bridges", "HARBOUR"], quotes=[])], images_root=images)
+    with django_capture_on_commit_callbacks(execute=True):
+        load(records, images_root=images)
+        load([story(1, headline="Changed", tags=["bridges", "HARBOUR"], quotes=[])], images_root=images)
 
     stored = {article.pk: article for article in Article.objects.with_parts()}
     revisions = ArticleRevision.objects.order_by("article_id", "number")
@@ -210,6 +226,8 @@ def test_each_revision_an_import_keeps_is_the_story_as_stored(images):
     latest = {revision.article_id: revision.data for revision in revisions}
     assert latest == {pk: article.snapshot() for pk, article in stored.items()}
     assert latest[min(stored)]["tags"] == ["Harbour", "bridges"]
+    assert indexed == search._documents(list(stored))
+    assert indexed[max(stored)][3].endswith("Ana Ruiz a port official")  # tags, then speakers by public name
 
 
 def test_older_version_is_ignored_and_never_resurrects_a_withdrawn_story(images):
@@ -761,7 +779,7 @@ def test_each_batch_is_indexed_for_search_once_when_it_commits(
     images, monkeypatch, django_capture_on_commit_callbacks
 ):
     indexed = []
-    monkeypatch.setattr("articles.search.index_articles", lambda ids: indexed.append(sorted(ids)))
+    monkeypatch.setattr("articles.search.index_articles", lambda ids, documents: indexed.append(sorted(ids)))
 
     with django_capture_on_commit_callbacks(execute=True):
         load([story(number) for number in range(1, 6)], images_root=images, batch_size=3)
