@@ -198,7 +198,7 @@ def test_each_revision_and_search_entry_an_import_keeps_is_the_story_as_stored(
     make_source(name="Ana Ruiz", organisation="City council")
     indexed, index = {}, search.index_articles
     monkeypatch.setattr(
-        articles.search,
+        search,
         "index_articles",
         lambda ids, documents=None: indexed.update(documents) or index(ids, documents),
     )
