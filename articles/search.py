@@ -34,7 +34,7 @@ from .models import Article, ImageCaption, Quote, SearchEntry, Source
 FTS5_TABLE = "articles_search_fts"
 MAX_QUERY_LENGTH = 200
 PER_PAGE = 10
-# Stories per INSERT when indexing on PostgreSQL (six parameters each).
+# Stories per statement when indexing (on PostgreSQL, six parameters each).
 INDEX_CHUNK = 500
 # Private-use characters mark the matched words inside snippets; the text is
 # escaped first and the marks then become <mark>, so no markup can get through.
@@ -157,7 +157,9 @@ def _index_postgresql(documents):
 
 def _index_sqlite(article_ids, documents):
     with connection.cursor() as cursor:
-        cursor.executemany(f"DELETE FROM {FTS5_TABLE} WHERE rowid = %s", [(pk,) for pk in article_ids])
+        for start in range(0, len(article_ids), INDEX_CHUNK):
+            chunk = article_ids[start : start + INDEX_CHUNK]
+            cursor.execute(f"DELETE FROM {FTS5_TABLE} WHERE rowid IN ({', '.join(['%s'] * len(chunk))})", chunk)
         cursor.executemany(
             f"INSERT INTO {FTS5_TABLE} (rowid, headline, standfirst, body, extras) VALUES (%s, %s, %s, %s, %s)",
             [(pk, *parts) for pk, parts in documents.items()],
