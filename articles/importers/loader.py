@@ -315,6 +315,7 @@ class _Loader:
         self.defaults = defaults
         self.images_root = _resolved(images_root)
         self.folders = {}  # the real paths of the folders in the images folders (``_inside``)
+        self.names = _RunNames()
         self.extract_quotes = extract_quotes
         self.progress = progress
         self.batch_size = batch_size
@@ -548,7 +549,7 @@ class _Loader:
         self.photos.send()
         try:
             with transaction.atomic():
-                names = _BatchNames(plans)
+                names = _BatchNames(plans, self.names)
                 now = timezone.now()
                 ready = [plan for plan in plans if self._store_photos(plan, kept)]
                 try:
@@ -566,6 +567,7 @@ class _Loader:
                 index_on_commit([story.pk for story in stories], documents_of(stories))
         except BaseException as problem:
             _delete_files(name for plan in plans for name in plan.stored_files)
+            self.names = _RunNames()  # what the batch created is gone with it
             if not isinstance(problem, Exception):
                 raise  # interrupted: the batches committed before stay, a re-run does the rest
             for plan in plans:
@@ -1431,18 +1433,67 @@ def _author_slug(name):
     return _slug(name, "author", _max_length(Author, "slug"))
 
 
-class _BatchNames:
-    """A batch's sections, authors, tags and sources (the missing ones created), known corrections and slugs."""
+class _RunNames:
+    """
+    The sections, authors, tags and sources a run's batches have found or created, by what
+    they are looked up by, so that a name is looked for once a run rather than once a batch.
+    Forgotten whenever a batch fails (what it created is rolled back with it).
+    """
 
-    def __init__(self, plans):
+    def __init__(self):
+        self.sections, self.authors, self.tags, self.sources = {}, {}, {}, {}
+
+
+def _recall(memory, names, key, find):
+    """
+    ``{key(name): what it names}`` for ``names``: from ``memory`` when there, else from ``find``
+    (given the missing names, answering by key), then remembered. Of several names with one key
+    the first in sorted order is the one looked up (and created), whichever batch it is in.
+    """
+    wanted = {key(name): name for name in sorted(names, reverse=True)}
+    missing = {name for each, name in wanted.items() if each not in memory}
+    if missing:
+        memory.update(find(missing))
+    return {each: memory[each] for each in wanted}
+
+
+def _source_key(speaker):
+    """What decides which ``Source`` a ``SourceRecord`` is (``match_sources``, ``_BatchNames._sources``)."""
+    if speaker.confidential:
+        return ("confidential", name_key(speaker.name), name_key(speaker.public_label))
+    kind = speaker.kind if speaker.kind in Source.Kind.values else Source.Kind.PERSON
+    return (name_key(speaker.name), name_key(speaker.organisation), kind)
+
+
+class _BatchNames:
+    """
+    A batch's sections, authors, tags and sources (the missing ones created, each looked for
+    once a run: ``_RunNames``), the corrections its stories have and their slugs.
+    """
+
+    def __init__(self, plans, run):
         self.article_type = ContentType.objects.get_for_model(Article)
+        records = [plan.record for plan in plans]
         with transaction.atomic():
-            self.sections = self._sections({plan.record.section for plan in plans} - {""})
-            self.authors = self._authors({byline.name for plan in plans for byline in plan.record.bylines})
-            self.tags = self._tags({tag for plan in plans for tag in plan.record.tags})
-            self.sources = self._sources([source for plan in plans for source in plan.sources])
+            sections = {record.section for record in records} - {""}
+            self.sections = _recall(run.sections, sections, str.casefold, self._sections)
+            authors = {byline.name for record in records for byline in record.bylines}
+            self.authors = _recall(run.authors, authors, _author_slug, self._authors)
+            tags = {tag for record in records for tag in record.tags}
+            self.tags = _recall(run.tags, tags, str.casefold, self._tags)
+            self.sources = self._speakers([source for plan in plans for source in plan.sources], run.sources)
         self.corrections = self._corrections([plan.article.pk for plan in plans if plan.article])
         self._slugs(plans)
+
+    def _speakers(self, speakers, memory):
+        """``Source`` by ``id()`` of each ``SourceRecord`` (``_sources``), each source looked for once a run."""
+        missing = {}
+        for speaker in speakers:
+            if _source_key(speaker) not in memory:
+                missing.setdefault(_source_key(speaker), speaker)  # the first of namesakes, as in the input
+        found = self._sources(list(missing.values()))
+        memory.update({key: found[id(speaker)] for key, speaker in missing.items()})
+        return {id(speaker): memory[_source_key(speaker)] for speaker in speakers}
 
     @staticmethod
     def _sections(names):

@@ -348,6 +348,29 @@ def test_interrupted_run_is_completed_by_running_again(images, settings, monkeyp
     assert media_files(settings, "images/") == sorted(ImageCaption.objects.values_list("image", flat=True))
 
 
+def test_names_a_failed_batch_created_are_created_again_by_the_next(images, monkeypatch):
+    """A run looks a name up once; but what a failed batch created was rolled back with it."""
+    original, batches = loader.keep_revisions, []
+
+    def keep_revisions(stories, *args, **kwargs):
+        batches.append(stories)
+        if len(batches) == 1:
+            raise RuntimeError("disk full")
+        return original(stories, *args, **kwargs)
+
+    monkeypatch.setattr(loader, "keep_revisions", keep_revisions)
+
+    report = load([story(1, tags=["ferries"]), story(2, tags=["ferries"])], images_root=images, batch_size=1)
+
+    assert (report.created, report.failed) == (1, 1)
+    assert report.failures[0].reason == "not written, because its batch failed: RuntimeError: disk full"
+    written = Article.objects.get()
+    assert written.import_id == "story-2" and written.section.name == "City"
+    assert [tag.name for tag in written.tags.all()] == ["ferries"]
+    assert [byline.author.name for byline in written.bylines.all()] == ["Maria Okafor", "Tom Reyes"]
+    assert [quote.source.name for quote in written.quotes.all()] == ["Ana Ruiz"]
+
+
 def test_same_key_twice_in_one_input_is_one_story(images):
     report = load([story(1), story(1, headline="Second take")], images_root=images)
 
