@@ -120,6 +120,10 @@ from .records import (
 
 # The rows linking a story to the sources it consulted (``Article.sources``).
 Consulted = Article.sources.through
+# The models' choices, to check every record against (an enum lists them anew each time it is asked).
+_BYLINE_ROLES = frozenset(Byline.Role.values)
+_CORRECTION_KINDS = frozenset(Correction.Kind.values)
+_SOURCE_KINDS = frozenset(Source.Kind.values)
 
 BATCH_SIZE = 200
 # Photos go through the image gate, have their renditions drawn and are stored by worker
@@ -871,7 +875,7 @@ def _check(record):
     for index, byline in enumerate(record.bylines):
         if not byline.name.strip():
             raise LoadError(f"authors[{index}] has no name")
-        if byline.role not in Byline.Role.values:
+        if byline.role not in _BYLINE_ROLES:
             raise LoadError(f"authors[{index}].role {byline.role!r} is not one of {', '.join(Byline.Role.values)}")
         _check_length(f"authors[{index}].name", byline.name, _max_length(Author, "name"))
     for index, tag in enumerate(record.tags):
@@ -888,7 +892,7 @@ def _check(record):
     for index, source in enumerate(record.sources):
         _check_source(f"sources[{index}]", source)
     for index, correction in enumerate(record.corrections):
-        if correction.kind not in Correction.Kind.values:
+        if correction.kind not in _CORRECTION_KINDS:
             raise LoadError(
                 f"corrections[{index}].kind {correction.kind!r} is not one of {', '.join(Correction.Kind.values)}"
             )
@@ -899,7 +903,7 @@ def _check(record):
 def _check_source(label, source):
     if not source.name.strip():
         raise LoadError(f"{label} has no name")
-    if source.kind not in Source.Kind.values:
+    if source.kind not in _SOURCE_KINDS:
         raise LoadError(f"{label}.kind {source.kind!r} is not one of {', '.join(Source.Kind.values)}")
     if source.confidential and not source.public_label.strip():
         raise LoadError(f"{label}: a confidential source needs a public label")
@@ -1413,7 +1417,7 @@ def _extract_quotes(body_html):
             name=source.name[:200],
             role=(source.role or "")[:200],
             organisation=(source.organisation or "")[:200],
-            kind=source.kind if source.kind in Source.Kind.values else Source.Kind.PERSON,
+            kind=source.kind if source.kind in _SOURCE_KINDS else Source.Kind.PERSON,
         )
         for source in extraction.sources
     ]
@@ -1461,7 +1465,7 @@ def _source_key(speaker):
     """What decides which ``Source`` a ``SourceRecord`` is (``match_sources``, ``_BatchNames._sources``)."""
     if speaker.confidential:
         return ("confidential", name_key(speaker.name), name_key(speaker.public_label))
-    kind = speaker.kind if speaker.kind in Source.Kind.values else Source.Kind.PERSON
+    kind = speaker.kind if speaker.kind in _SOURCE_KINDS else Source.Kind.PERSON
     return (name_key(speaker.name), name_key(speaker.organisation), kind)
 
 

@@ -40,6 +40,7 @@ _INVISIBLE = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 _CONTROLS = dict.fromkeys([*range(0x00, 0x20), 0x7F], " ")
 _BLOCK_BREAK = re.compile(r"<br\s*/?>|</(?:p|div|li|h[1-6]|blockquote|figcaption|td|th)\s*>", re.IGNORECASE)
 _EMPTY_PARAGRAPH = re.compile(r"<p>\s*</p>")
+_TEXT_ONLY = nh3.Cleaner(tags=set())
 
 
 class FormatError(Exception):
@@ -218,7 +219,7 @@ def html_to_text(markup):
     if not markup:
         return ""
     spaced = _BLOCK_BREAK.sub(" ", markup)
-    return one_line(html.unescape(nh3.clean(spaced, tags=set())))
+    return one_line(html.unescape(_TEXT_ONLY.clean(spaced)))
 
 
 def is_web_url(value):
