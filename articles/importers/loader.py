@@ -20,7 +20,8 @@ record. Records are taken in batches of ``BATCH_SIZE``; for each batch it
    bad file;
 3. extracts quotes from the body with ``articles.quotes`` when the record carries none;
 4. resolves the batch's sections, authors, tags and sources together: one query per
-   kind, the missing ones created in bulk. Speakers go through the source registry
+   kind for the names the run has not met yet, the missing ones created in bulk (a run
+   remembers what it found, and forgets it when a batch fails). Speakers go through the source registry
    (``articles.registry.match_sources``); sources the input marks confidential are
    matched, by name and public label, only to confidential ones. Every source a record
    names, quoted or not (its ``sources``, its speakers, the speakers extraction found),
@@ -33,7 +34,8 @@ record. Records are taken in batches of ``BATCH_SIZE``; for each batch it
    corrections, a few INSERTs per table for the whole batch (an update replaces all but
    the corrections, which are only added), and their statuses through the workflow's bulk
    transitions, each story at its own time; then, for the stories written, their revisions
-   (``record_revisions``, which reindexes them once the batch commits). If anything in the
+   (``keep_revisions``) and, once the batch commits, their search entries: all from the
+   stories as written, nothing read back. If anything in the
    savepoint fails, it is rolled back and the stories are written again one by one, each in
    a savepoint of its own, so that a failing story rolls back alone: the files stored for it
    are deleted and the failure is reported; the other stories carry on. A story is counted
