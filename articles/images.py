@@ -10,7 +10,8 @@ payload appended to it.
 
 ``make_renditions`` draws the widths readers' browsers choose from, in WebP
 with a JPEG fallback, once per photo, through Django's storage; a photo's
-renditions are named after the photo itself (``rendition_name``).
+renditions are named after the photo itself (``rendition_name``). A JPEG photo
+is its own JPEG rendition at its own width: it is not stored twice.
 
 ``prepare`` (and ``prepare_file``) does both for an import from one decoding of
 the picture: the gate, then the renditions drawn from the pixels the gate
@@ -64,7 +65,8 @@ class Prepared:
     """
     A photo through the gate (``prepare``): the re-encoded file's bytes and name, its size and
     the SHA-256 of the bytes; and its renditions, drawn but not stored, as ``(width, height,
-    webp bytes, jpeg bytes)``: none when they were not asked for, or when drawing failed
+    webp bytes, jpeg bytes)``, the JPEG None where it is the photo itself (``_draw``): none
+    when they were not asked for, or when drawing failed
     (``problem`` says why); ``drawing_seconds`` is the CPU time drawing them took.
     """
 
@@ -99,7 +101,7 @@ def prepare(data, name, *, draw=True, known=()):
     if draw and prepared.digest not in known:
         started = time.thread_time()
         try:
-            prepared.renditions = _draw(pixels)
+            prepared.renditions = _draw(pixels, image_format)
         except Exception as problem:  # the photo itself is fine: it is served whole until drawn
             prepared.problem = f"{type(problem).__name__}: {problem}"
         prepared.drawing_seconds = time.thread_time() - started
@@ -186,7 +188,9 @@ def make_renditions(image_caption, storage=None):
     if not image_caption.image:
         return {}
     with image_caption.image.open("rb") as stream:
-        picture = ImageOps.exif_transpose(Image.open(stream))
+        stored = Image.open(stream)
+        image_format = stored.format
+        picture = ImageOps.exif_transpose(stored)
         picture.load()
     source = image_caption.image.name
     sizes = []
@@ -194,6 +198,9 @@ def make_renditions(image_caption, storage=None):
         resized = None
         entry = {"width": width, "height": height}
         for kind, save in (("webp", _save_webp), ("jpeg", _save_jpeg)):
+            if kind == "jpeg" and _is_the_photo(picture, image_format, width):
+                entry[kind] = source
+                continue
             name = rendition_name(source, width, kind)
             if not storage.exists(name):
                 resized = resized or picture.resize((width, height), Image.Resampling.LANCZOS)
@@ -214,6 +221,9 @@ def store_renditions(source, renditions, stored, storage=None):
     for width, height, webp, jpeg in renditions:
         entry = {"width": width, "height": height}
         for kind, data in (("webp", webp), ("jpeg", jpeg)):
+            if data is None:  # the photo itself
+                entry[kind] = source
+                continue
             entry[kind] = storage.save(rendition_name(source, width, kind), ContentFile(data))
             stored.append(entry[kind])
         sizes.append(entry)
@@ -240,13 +250,22 @@ def _rendition_sizes(picture):
     return [(width, round(picture.height * width / picture.width)) for width in widths]
 
 
-def _draw(picture):
-    """The renditions of ``picture`` as ``(width, height, webp bytes, jpeg bytes)``."""
+def _draw(picture, image_format):
+    """
+    The renditions of ``picture``, the pixels of a photo stored in ``image_format``, as
+    ``(width, height, webp bytes, jpeg bytes)``; the JPEG is None where it is the photo itself.
+    """
     drawn = []
     for width, height in _rendition_sizes(picture):
         resized = picture.resize((width, height), Image.Resampling.LANCZOS)
-        drawn.append((width, height, _save_webp(resized), _save_jpeg(resized)))
+        jpeg = None if _is_the_photo(picture, image_format, width) else _save_jpeg(resized)
+        drawn.append((width, height, _save_webp(resized), jpeg))
     return drawn
+
+
+def _is_the_photo(picture, image_format, width):
+    """Whether the JPEG rendition at ``width`` of ``picture``, stored in ``image_format``, is the photo itself."""
+    return image_format == "JPEG" and width == picture.width
 
 
 def _save_webp(picture):

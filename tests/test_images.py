@@ -3,6 +3,7 @@ import struct
 import zlib
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from articles import images
@@ -112,7 +113,25 @@ def test_renditions_are_drawn_once_in_webp_and_jpeg_at_each_width():
         assert Image.open(stream).format == "WEBP"
     with default_storage.open(first["jpeg"]) as stream:
         assert Image.open(stream).size == (480, 240)
+    # At its own width, a JPEG photo is its own JPEG rendition: it is not stored twice.
+    assert renditions["sizes"][-1]["jpeg"] == image.image.name
+    assert not default_storage.exists(images.rendition_name(image.image.name, 1000, "jpeg"))
     assert images.make_renditions(image) == renditions  # the files already drawn are reused
+
+
+@pytest.mark.django_db
+def test_a_png_photo_gets_a_jpeg_rendition_at_its_own_width_too():
+    buffer = io.BytesIO()
+    Image.new("RGB", (600, 300), (120, 140, 160)).save(buffer, format="PNG")
+    image = make_image(make_article(), image=SimpleUploadedFile("chart.png", buffer.getvalue()))
+
+    own = images.make_renditions(image)["sizes"][-1]
+
+    assert own["width"] == 600 and own["jpeg"] != image.image.name
+    from django.core.files.storage import default_storage
+
+    with default_storage.open(own["jpeg"]) as stream:
+        assert Image.open(stream).format == "JPEG"
 
 
 @pytest.mark.django_db
@@ -182,7 +201,11 @@ def test_prepare_gives_the_same_file_as_the_gate_and_draws_from_it(make):
         assert (prepared.width, prepared.height) == stored.size
     ((width, height, webp, jpeg),) = prepared.renditions
     assert (width, height) == (prepared.width, prepared.height)
-    assert Image.open(io.BytesIO(webp)).format == "WEBP" and Image.open(io.BytesIO(jpeg)).format == "JPEG"
+    assert Image.open(io.BytesIO(webp)).format == "WEBP"
+    if clean.name.endswith(".jpg"):
+        assert jpeg is None  # at its own width, a JPEG photo is its own JPEG rendition
+    else:
+        assert Image.open(io.BytesIO(jpeg)).format == "JPEG"
 
 
 def test_prepare_draws_nothing_for_a_photo_already_stored_and_refuses_what_the_gate_refuses():

@@ -133,7 +133,9 @@ def test_new_story_is_written_whole(images, settings):
     assert image.image.name.startswith("images/") and image.image.name.endswith(".jpg")
     assert media_files(settings, "images/") == [image.image.name]
     assert image.renditions["source"] == image.image.name
-    assert media_files(settings, "renditions/") == [image.renditions["sizes"][0][kind] for kind in ("jpeg", "webp")]
+    (size,) = image.renditions["sizes"]
+    assert media_files(settings, "renditions/") == [size["webp"]]
+    assert size["jpeg"] == image.image.name  # a JPEG photo is its own JPEG rendition at its width
     quote = article.quotes.select_related("source").get()
     assert (quote.text, quote.source.name, quote.source.role, quote.is_pull_quote) == (
         "We are relieved it is finally done",
