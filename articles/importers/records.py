@@ -184,6 +184,8 @@ def one_line(text):
     """``text`` on one line: whitespace runs collapsed, control and bidi override characters removed."""
     if not text:
         return ""
+    if text.isprintable():  # no control or bidi character in it (the usual case): only the spaces to tidy
+        return " ".join(text.split())
     return " ".join(text.translate(_CONTROLS).translate(_INVISIBLE).split())
 
 
