@@ -938,12 +938,20 @@ def _picture(image, index, root, notes, fetching=False, folders=None):
         notes.append(f"{label}: {image.file} not found; the caption is kept awaiting its photo")
         return picture
     picture.label = f"{label}.file {image.file!r}"
+    _give_file(picture, path, label)
+    return picture
+
+
+def _give_file(picture, path, label):
+    """
+    Give ``picture`` the file at ``path``, probed (``_probe``), and its alt text; ``LoadError``,
+    naming ``label``, when it has neither alt text nor a caption to take it from.
+    """
     _probe(path, picture.label)
     picture.path = path
-    picture.alt_text = image.alt_text or image.caption
+    picture.alt_text = picture.record.alt_text or picture.record.caption
     if not picture.alt_text:
         raise LoadError(f"{label}: a photo needs alt text (or at least a caption) for readers who cannot see it")
-    return picture
 
 
 def _resolved(root):
@@ -1034,13 +1042,7 @@ def _take_fetched(picture, outcome, notes):
     if isinstance(outcome, FetchError):
         notes.append(f"{picture.label}: {outcome}; the caption is kept awaiting its photo")
         return
-    _probe(outcome, picture.label)
-    picture.path = outcome
-    picture.alt_text = picture.record.alt_text or picture.record.caption
-    if not picture.alt_text:
-        raise LoadError(
-            f"{picture.label}: a photo needs alt text (or at least a caption) for readers who cannot see it"
-        )
+    _give_file(picture, outcome, picture.label)
 
 
 @dataclass
