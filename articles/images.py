@@ -75,7 +75,7 @@ class Prepared:
     width: int
     height: int
     digest: str
-    renditions: list[tuple[int, int, bytes, bytes]] = field(default_factory=list)
+    renditions: list[tuple[int, int, bytes, bytes | None]] = field(default_factory=list)
     problem: str = ""
     drawing_seconds: float = 0.0
 
