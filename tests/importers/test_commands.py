@@ -1,11 +1,13 @@
 """``import_articles`` and ``export_articles``: files in, stories out, failures reported, nothing leaked."""
 
 import functools
+import gc
 import io
 import json
 import shutil
 from datetime import timedelta
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -223,6 +225,21 @@ def test_plain_progress_lines_when_not_on_a_terminal(tmp_path, monkeypatch):
 
     progress = [text for text in stdout.splitlines() if text.endswith("/s)")]
     assert [text.split(":")[0] for text in progress] == ["2 stories", "4 stories"]
+
+
+def test_the_collector_is_left_as_it_was_found_whatever_the_run_ends_with(tmp_path, monkeypatch):
+    # The command freezes what is alive before the run; a process that goes on afterwards
+    # (a shell, a test run, a scheduler) must get every object back for collection.
+    bad = write_feed(tmp_path, line(1), line(2, headline=""), name="bad.jsonl")
+    assert gc.get_freeze_count() == 0
+
+    _, _, error = run(bad)
+    assert error is not None and gc.get_freeze_count() == 0
+
+    monkeypatch.setattr(import_articles, "load", mock.Mock(side_effect=KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):
+        run(bad)
+    assert gc.get_freeze_count() == 0
 
 
 def test_missing_path_is_an_error():
