@@ -102,6 +102,7 @@ from articles.models import (
     Source,
     apply_transition,
     keep_revisions,
+    update_values,
 )
 from articles.planner import refresh_statistics
 from articles.registry import match_sources, name_key, organisations_agree, story_text
@@ -625,6 +626,7 @@ class _Loader:
             plan.created = plan.article is None
             plan.moves, plan.status_notes = self._moves(article, plan, now)
         _move(plans, articles, now)
+        _keep_times(plans, articles, now)
         return articles
 
     def _article(self, plan, names, current):
@@ -1394,6 +1396,28 @@ def _move(plans, articles, now):
                 raise LoadError(f"cannot be published as the input asks: {reason}")
             else:
                 raise LoadError(f"cannot be taken down as the input asks: {reason}")
+
+
+def _keep_times(plans, articles, now):
+    """
+    Give each story the time its input says it last changed (``updated_at``) rather than the
+    time of the import: readers see it as "Updated", and sitemaps, structured data and
+    ``export_articles --since`` go by it. A new story whose input says nothing reads as last
+    changed when it went out, if it is out; a story this run changed, or one not out yet,
+    keeps the time of the import. No time is later than now. One UPDATE, for those that move.
+    """
+    times = {}
+    for article, plan in zip(articles, plans, strict=True):
+        moment = plan.record.updated_at
+        if moment is None and plan.article is None and article.published_at and article.published_at <= now:
+            moment = article.published_at
+        if moment is not None and min(moment, now) != article.updated_at:
+            times[article.pk] = {"updated_at": min(moment, now)}
+    if times:
+        Article.objects.filter(pk__in=times).update(**update_values(times))
+    for article in articles:
+        if article.pk in times:
+            article.updated_at = times[article.pk]["updated_at"]
 
 
 # Quotes.

@@ -8,6 +8,7 @@ from .articles import (
     TransitionResult,
     apply_transition,
     keep_revisions,
+    update_values,
 )
 from .desk import ArticleEvent, ArticleRevision, Correction, ShareLink, SlugRedirect
 from .media import ImageCaption
@@ -37,4 +38,5 @@ __all__ = [
     "TransitionResult",
     "apply_transition",
     "keep_revisions",
+    "update_values",
 ]

@@ -755,7 +755,7 @@ def apply_transition(stories, name, by=None, *, comment="", at=None, now=None):
         return result
     changes = {story.pk: move.changes(at=_own(at, story), now=now) for story in result.changed}
     with transaction.atomic(savepoint=False):
-        Article.objects.filter(pk__in=changes).update(status=move.target, updated_at=now, **_update_values(changes))
+        Article.objects.filter(pk__in=changes).update(status=move.target, updated_at=now, **update_values(changes))
         ArticleEvent.objects.bulk_create(
             ArticleEvent(
                 article=story,
@@ -815,10 +815,11 @@ def _own(value, story, default=None):
     return value.get(story.pk, default) if isinstance(value, Mapping) else value
 
 
-def _update_values(changes):
+def update_values(changes):
     """
-    UPDATE values for ``{pk: {field: value}}``: a constant for a field every story
-    gets the same value of, otherwise one ``CASE`` choosing each story's own.
+    UPDATE values for ``{pk: {field: value}}`` of stories, for one ``QuerySet.update`` of
+    them all: a constant for a field every story gets the same value of, otherwise one
+    ``CASE`` choosing each story's own.
     """
     values = {}
     for name in {name for fields in changes.values() for name in fields}:

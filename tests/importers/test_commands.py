@@ -383,12 +383,12 @@ def test_round_trip_through_jsonl_gives_the_same_stories(tmp_path, settings):
 
 
 def _content():
-    """Everything a story is, without database ids, storage names or times the import itself sets."""
+    """Everything a story is, without database ids, storage names or the times the import keeps of itself."""
     stories = {}
     for article in Article.objects.prefetch_related("tags", "images", "corrections", "bylines__author"):
         stories[article.slug] = {
             "text": (article.headline, article.standfirst, article.body, str(article.section)),
-            "status": (article.status, article.published_at, article.embargo_until),
+            "status": (article.status, article.published_at, article.embargo_until, article.updated_at),
             "tags": sorted(tag.name for tag in article.tags.all()),
             "bylines": [(b.author.name, b.role) for b in article.bylines.all()],
             "images": [

@@ -455,6 +455,34 @@ def test_future_publication_time_schedules_the_story(images):
     assert not Article.objects.live().exists()
 
 
+def test_a_story_reads_as_last_changed_when_its_input_says_not_when_it_was_imported(images):
+    corrected = PAST + timedelta(days=2)
+
+    load([story(1), story(2, updated_at=corrected), story(3, published_at=None, status="draft")], images_root=images)
+
+    stories = {article.import_id: article for article in Article.objects.all()}
+    assert stories["story-1"].updated_at == PAST and not stories["story-1"].was_updated  # as it went out
+    assert stories["story-2"].updated_at == corrected and stories["story-2"].was_updated
+    assert stories["story-3"].updated_at > timezone.now() - timedelta(minutes=1)  # a draft: the time of the import
+    assert list(Article.objects.live().order_by("updated_at").values_list("import_id", flat=True)) == [
+        "story-1",
+        "story-2",
+    ]
+
+
+def test_a_story_changed_by_a_later_import_reads_as_changed_then_and_never_in_the_future(images):
+    load([story(1), story(2)], images_root=images)
+
+    load(
+        [story(1, headline="Bridge reopens early"), story(2, updated_at=timezone.now() + timedelta(days=3))],
+        images_root=images,
+    )
+
+    one, two = Article.objects.order_by("import_id")
+    assert one.was_updated and one.updated_at > timezone.now() - timedelta(minutes=1)
+    assert timezone.now() - timedelta(minutes=1) < two.updated_at <= timezone.now()
+
+
 def test_withdrawn_input_withdraws_a_published_story(images):
     load([story()], images_root=images)
 
