@@ -9,10 +9,20 @@ that moment every app server reading the shared counter misses the old pages.
 One counter is deliberately coarse: a newsroom's pages overlap so much (home,
 sections, tags, feeds) that tracking which page shows which story would cost
 more than re-rendering.
+
+A local-memory cache (no Redis) is not shared: each process has its own
+counter. There the generation also carries the identity of a small file,
+``PAGE_CHANGES_FILE``, that every change replaces, so a story an import
+publishes, or one a gunicorn worker withdraws, retires the pages every other
+process on the machine keeps, at once rather than when they expire.
 """
 
+import contextlib
 import functools
 import hashlib
+import logging
+import os
+import secrets
 import time
 
 from django.conf import settings
@@ -24,6 +34,8 @@ from django.utils.http import http_date
 GENERATION_KEY = "articles:pages:generation"
 CHANGED_AT_KEY = "articles:pages:changed-at"
 
+logger = logging.getLogger(__name__)
+
 
 def generation():
     """The current generation of public pages (created on first use)."""
@@ -32,12 +44,14 @@ def generation():
         cache.add(GENERATION_KEY, 1, timeout=None)
         cache.add(CHANGED_AT_KEY, time.time(), timeout=None)
         value = cache.get(GENERATION_KEY, 1)
-    return value
+    changes = _changes_file()
+    return value if changes is None else f"{value}-{changes.st_ino:x}-{changes.st_mtime_ns:x}"
 
 
 def changed_at():
     """When public content last changed (epoch seconds): every page's Last-Modified."""
-    return cache.get(CHANGED_AT_KEY) or time.time()
+    changes = _changes_file()
+    return max(cache.get(CHANGED_AT_KEY) or time.time(), changes.st_mtime if changes else 0)
 
 
 def sections():
@@ -53,6 +67,38 @@ def invalidate_now():
     except ValueError:  # not there yet (or evicted): start a new series
         cache.set(GENERATION_KEY, int(time.time()), timeout=None)
     cache.set(CHANGED_AT_KEY, time.time(), timeout=None)
+    _replace_changes_file()
+
+
+def _changes_file():
+    """The ``os.stat`` of ``PAGE_CHANGES_FILE``; None when there is none (a shared cache needs none)."""
+    if not settings.PAGE_CHANGES_FILE:
+        return None
+    try:
+        return os.stat(settings.PAGE_CHANGES_FILE)
+    except OSError:  # not written yet: the first change writes it
+        return None
+
+
+def _replace_changes_file():
+    """
+    Put a new ``PAGE_CHANGES_FILE`` in place of the old one: a new file, so its inode differs
+    from the one it replaces even when the clock has not moved on. A failure to write it is
+    logged, not raised: the change itself has been made, and only other processes' pages wait
+    for their expiry.
+    """
+    path = settings.PAGE_CHANGES_FILE
+    if not path:
+        return
+    draft = f"{path}.{secrets.token_hex(8)}"
+    try:
+        with open(draft, "x") as stream:
+            stream.write(f"{time.time()}\n")
+        os.replace(draft, path)
+    except OSError as problem:
+        logger.warning("could not tell other processes that pages changed (%s): %s", path, problem)
+        with contextlib.suppress(OSError):
+            os.unlink(draft)
 
 
 def invalidate_pages():

@@ -252,6 +252,12 @@ PAGE_CACHE_SECONDS = int(os.environ.get("DJANGO_PAGE_CACHE_SECONDS", 300))
 FRAGMENT_CACHE_SECONDS = int(os.environ.get("DJANGO_FRAGMENT_CACHE_SECONDS", 60))
 PAGE_BROWSER_SECONDS = 60
 PAGE_STALE_SECONDS = 60
+# Without Redis every process keeps a cache of its own: gunicorn's workers, and an import or
+# any other command run beside them. This file, replaced whenever public content changes
+# (articles.cache), tells each of them on this machine that the pages it keeps are out of date.
+PAGE_CHANGES_FILE = (
+    None if REDIS_URL else Path(os.environ.get("DJANGO_PAGE_CHANGES_FILE", BASE_DIR / ".pages-changed"))
+)
 
 # The newsroom's public identity, used in page titles and the masthead.
 NEWSROOM_NAME = os.environ.get("NEWSROOM_NAME", "The Harbour Gazette")

@@ -17,6 +17,8 @@ def _isolated_site(settings, tmp_path):
     settings.PAGE_CACHE_SECONDS = 0
     settings.FRAGMENT_CACHE_SECONDS = 0
     settings.AXES_ENABLED = False  # the login-throttling tests switch it back on
+    if settings.PAGE_CHANGES_FILE:  # a cache of this process's own: the file other processes read
+        settings.PAGE_CHANGES_FILE = tmp_path / "pages-changed"
     from django.core.cache import cache
 
     cache.clear()

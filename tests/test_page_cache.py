@@ -1,6 +1,9 @@
 """The public page cache: fast for readers, never stale after the desk changes something."""
 
+import logging
 import os
+import subprocess
+import sys
 
 import pytest
 from django.core.cache.backends.filebased import FileBasedCache
@@ -140,6 +143,43 @@ def test_a_change_on_one_app_server_empties_the_cache_of_every_other(client, mon
     monkeypatch.setattr(page_cache, "cache", server_a)
     assert "Withdrawn elsewhere" not in client.get("/").content.decode()
     server_a.clear()
+
+
+def invalidate_in_another_process(settings):
+    """What the desk or an import in another process does after a change, with a cache of its own (no Redis)."""
+    environment = {name: value for name, value in os.environ.items() if name != "REDIS_URL"}
+    environment |= {"DJANGO_PAGE_CHANGES_FILE": str(settings.PAGE_CHANGES_FILE), "DJANGO_SECRET_KEY": "test-only"}
+    subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from articles import cache; cache.invalidate_now()"],
+        env=environment | {"DJANGO_SETTINGS_MODULE": "newsroom.settings"},
+        cwd=settings.BASE_DIR,
+        check=True,
+    )
+
+
+def test_a_change_made_in_another_process_retires_the_pages_this_one_keeps(client, settings, tmp_path):
+    # An import run from cron beside the site, or another gunicorn worker, on the default
+    # local-memory cache: each process has a cache of its own.
+    settings.PAGE_CHANGES_FILE = tmp_path / "pages-changed"
+    article = make_article(headline="Night ferries run as usual")
+    assert client.get("/").status_code == 200
+    Article.objects.filter(pk=article.pk).update(headline="Night ferries cut")  # written by the other process
+    assert "Night ferries cut" not in client.get("/").content.decode()  # this process's copy, until told
+
+    invalidate_in_another_process(settings)
+
+    assert "Night ferries cut" in client.get("/").content.decode()
+
+
+def test_a_change_is_made_even_when_other_processes_cannot_be_told(client, settings, tmp_path, caplog):
+    settings.PAGE_CHANGES_FILE = tmp_path / "no-such-folder" / "pages-changed"
+    before = page_cache.generation()
+
+    with caplog.at_level(logging.WARNING, logger="articles.cache"):
+        page_cache.invalidate_now()
+
+    assert page_cache.generation() != before  # this process's pages are retired all the same
+    assert "could not tell other processes" in caplog.text
 
 
 def test_renaming_a_section_in_the_admin_refreshes_cached_pages(client, django_capture_on_commit_callbacks):
