@@ -2,7 +2,9 @@
 Parsers for the formats stories can be imported from, and how to tell them apart.
 
 Every module in ``FORMATS`` has ``parse(stream, *, name, origin=None)``, which reads a
-binary stream and yields ``ArticleRecord``s and ``RecordError``s (see ``records``).
+binary stream and yields ``ArticleRecord``s and ``RecordError``s (see ``records``):
+``jsonl`` (our own), ``text``, ``ninjs`` (IPTC News in JSON), ``wxr`` (WordPress exports)
+and ``nitf`` (IPTC NITF 3.x).
 ``detect_format`` picks the module for a file from its name and first few kilobytes::
 
     with open(path, "rb") as stream:
@@ -15,10 +17,10 @@ import json
 import re
 from pathlib import PurePath
 
-from . import jsonl, ninjs, text, wxr
+from . import jsonl, ninjs, nitf, text, wxr
 from .records import FormatError
 
-FORMATS = {"jsonl": jsonl, "text": text, "ninjs": ninjs, "wxr": wxr}
+FORMATS = {"jsonl": jsonl, "text": text, "ninjs": ninjs, "wxr": wxr, "nitf": nitf}
 
 # How much of the start of a file ``detect_format`` wants to see.
 SNIFF_BYTES = 8 * 1024
@@ -47,7 +49,6 @@ JSON_KEY = re.compile(r'(?<!\\)"([A-Za-z_$][\w$]*)"\s*:')
 XML_PREAMBLE = re.compile(r"\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]*\[.*?\])?[^>]*>)", re.S)
 ROOT_TAG = re.compile(r"<(?:[\w.-]+:)?([\w.-]+)")
 OTHER_XML = {
-    "nitf": "NITF files are not supported yet",
     "NewsML": "NewsML 1.x is not supported",
     "newsMessage": "NewsML-G2 is not supported yet",
     "newsItem": "NewsML-G2 is not supported yet",
@@ -69,7 +70,8 @@ def detect_format(path, head: bytes) -> str:
 
     By extension first: ``.jsonl``/``.ndjson`` is jsonl unless its objects look like
     ninjs (a ``uri`` or ``guid`` plus ninjs keys), ``.json`` is ninjs, ``.xml`` is wxr
-    when the root is ``<rss>`` with the wordpress.org/export namespace, ``.txt`` is
+    when the root is ``<rss>`` with the wordpress.org/export namespace and nitf when it
+    is ``<nitf>`` (whatever DOCTYPE comes before it), ``.nitf`` is nitf, ``.txt`` is
     text. Without a known extension, JSON and XML content is sniffed the same way.
     """
     suffix = PurePath(path).suffix.lower()
@@ -78,6 +80,8 @@ def detect_format(path, head: bytes) -> str:
         return "ninjs" if _looks_like_ninjs(sample) else "jsonl"
     if suffix == ".json":
         return "ninjs"
+    if suffix == ".nitf":
+        return "nitf"
     if suffix == ".txt":
         return "text"
     if suffix == ".xml" or sample.lstrip().startswith("<"):
@@ -88,7 +92,7 @@ def detect_format(path, head: bytes) -> str:
         if '"external_id"' in sample:
             return "jsonl"
     raise UnknownFormat(
-        path, f"unknown kind of file ({suffix or 'no extension'}); expected .jsonl, .json, .xml or .txt"
+        path, f"unknown kind of file ({suffix or 'no extension'}); expected .jsonl, .json, .xml, .nitf or .txt"
     )
 
 
@@ -105,7 +109,7 @@ def _looks_like_ninjs(sample):
 
 
 def _xml_format(path, sample):
-    """ "wxr" for a WordPress export; otherwise ``UnknownFormat`` saying what the XML is instead."""
+    """ "wxr" for a WordPress export, "nitf" for NITF; otherwise ``UnknownFormat`` saying what the XML is instead."""
     root = ROOT_TAG.match(sample, _preamble_end(sample))
     if root is None:
         raise UnknownFormat(path, "not XML, or no root element in the first few kilobytes")
@@ -114,7 +118,9 @@ def _xml_format(path, sample):
         return "wxr"
     if name == "rss":
         raise UnknownFormat(path, "an RSS feed, but not a WordPress export (no wordpress.org/export namespace)")
-    raise UnknownFormat(path, OTHER_XML.get(name, f"XML with root <{name}>, which is not a WordPress export"))
+    if name == "nitf":
+        return "nitf"
+    raise UnknownFormat(path, OTHER_XML.get(name, f"XML with root <{name}>, neither a WordPress export nor NITF"))
 
 
 def _preamble_end(sample):

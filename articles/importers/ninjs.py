@@ -21,7 +21,10 @@ and ``versioncreated`` → updated_at. Picture and graphic associations become i
 (the one named mainpic/featuremedia, else the first, is the lead). Only text and composite
 items are articles: pictures, audio, video, events and planning items yield nothing.
 ``people`` and ``organisations`` say who a story is about, not who is quoted, so they
-do not become sources. NITF bodies are not read yet (a ``RecordError`` says so).
+do not become sources. A NITF body (by its content type, as ``body_xml``, or markup that
+starts like a NITF document) is read by ``nitf.body_from_nitf`` when there is no HTML body;
+its quotes (``bq`` with a credit, ``q`` with a quote-source) come with it, while the
+headline, ids and pictures remain the item's own.
 """
 
 import io
@@ -29,6 +32,7 @@ import json
 import re
 
 from .jsonl import describe_json_error, json_lines
+from .nitf import body_from_nitf
 from .records import (
     ArticleRecord,
     BylineRecord,
@@ -43,6 +47,7 @@ from .records import (
     one_line,
     paragraphs_html,
     parse_timestamp,
+    split_byline,
 )
 
 # A single JSON document must be read whole; bigger feeds should come as JSON lines.
@@ -140,13 +145,14 @@ def _article(item, *, origin, location):
         raise InvalidRecord("missing headline ('headline', 'headline_*' or 'headlines')")
     status, restricted = PUBLICATION_STATUS.get(_text(item, "pubstatus", "pubStatus").lower(), (None, False))
     created = _time(item, "firstpublished") or _time(item, "firstcreated", "firstCreated")
+    body, quotes = _body(item)
     updated = _time(item, "versioncreated", "versionCreated")
     return ArticleRecord(
         origin=origin,
         external_id=external_id,
         headline=headline,
         standfirst=_description(item),
-        body_html=_body(item),
+        body_html=body,
         tags=_keywords(item),
         bylines=_bylines(item),
         status=status,
@@ -156,6 +162,7 @@ def _article(item, *, origin, location):
         updated_at=updated,
         version=_version(item),
         images=_images(item),
+        quotes=quotes,
         location=location,
     )
 
@@ -236,28 +243,44 @@ def _description(item, roles=("", "summary", "abstract", "text", "main", "captio
 
 
 def _body(item):
-    """The body as sanitised HTML: an HTML body if there is one, else plain text turned into paragraphs."""
-    entries = _entries(item, "bodies") or [
-        (suffix, _flat_body_type(suffix, value), value) for suffix, value in _flat(item, "body")
-    ]
-    for _role, content_type, value in entries:
+    """
+    ``(sanitised body HTML, quotes)``: an HTML body if there is one, else a NITF body, else
+    plain text turned into paragraphs. Only a NITF body brings quotes.
+    """
+    entries = [
+        (_body_type(content_type, value), value) for _role, content_type, value in _entries(item, "bodies")
+    ] or [(_flat_body_type(suffix, value), value) for suffix, value in _flat(item, "body")]
+    for content_type, value in entries:
         if content_type in HTML_TYPES or (not content_type and TAG.search(value)):
-            return clean_body(SUPERDESK_EMBED.sub("", value))
-    for _role, content_type, value in entries:
+            return clean_body(SUPERDESK_EMBED.sub("", value)), []
+    for content_type, value in entries:
+        if content_type in NITF_TYPES:
+            return body_from_nitf(value)
+    for content_type, value in entries:
         if content_type in ("", "text/plain"):
-            return clean_body(paragraphs_html(_paragraphs(value)))
+            return clean_body(paragraphs_html(_paragraphs(value))), []
     if entries:
-        raise InvalidRecord(f"the body is {entries[0][1]}, which this importer cannot read yet")
-    return ""
+        raise InvalidRecord(f"the body is {entries[0][0]}, which this importer cannot read yet")
+    return "", []
+
+
+def _body_type(content_type, value):
+    """The content type of a ``bodies`` entry; one without any is NITF when its markup starts like NITF."""
+    return "application/nitf+xml" if not content_type and _looks_like_nitf(value) else content_type
 
 
 def _flat_body_type(suffix, value):
     """The content type a 1.x ``body_<suffix>`` property stands for."""
     if suffix in ("html", "richtext", "xhtml"):
         return "text/html"
-    if suffix == "xml" or value.lstrip().startswith(("<nitf", "<?xml")):
+    if suffix == "xml" or _looks_like_nitf(value):
         return "application/nitf+xml"
     return "" if suffix not in ("text", "plain") else "text/plain"
+
+
+def _looks_like_nitf(value):
+    """True for markup that starts as a NITF document does (an XML declaration, or the ``<nitf>`` element)."""
+    return value.lstrip().startswith(("<nitf", "<?xml"))
 
 
 def _paragraphs(text):
@@ -279,21 +302,6 @@ def _bylines(item):
             if isinstance(author, dict) and isinstance(author.get("name"), str) and author["name"].strip()
         ]
     return [BylineRecord(name=name) for name in split_byline(_text(item, "byline", "by"))]
-
-
-def split_byline(text):
-    """
-    Names in a free-text byline, split conservatively.
-
-    "By Paulo Santalucia and Frances d'Emilio" gives two names; "A, B and C" three;
-    a byline without "and" stays whole ("Aaron Staples, Michigan State University"
-    is one person with an affiliation). A trailing agency in parentheses is dropped.
-    """
-    text = re.sub(r"^by\s+", "", one_line(text), flags=re.IGNORECASE)
-    text = re.sub(r"\s*\([^()]*\)$", "", text)
-    if not re.search(r"\s(?:and|&)\s", text):
-        return [text] if text else []
-    return [name for name in map(one_line, re.split(r",|\s(?:and|&)\s", text)) if name]
 
 
 def _keywords(item):

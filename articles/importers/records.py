@@ -224,6 +224,21 @@ def html_to_text(markup):
     return one_line(html.unescape(_TEXT_ONLY.clean(spaced)))
 
 
+def split_byline(text):
+    """
+    Names in a free-text byline, split conservatively.
+
+    "By Paulo Santalucia and Frances d'Emilio" gives two names; "A, B and C" three;
+    a byline without "and" stays whole ("Aaron Staples, Michigan State University"
+    is one person with an affiliation). A trailing agency in parentheses is dropped.
+    """
+    text = re.sub(r"^by\s+", "", one_line(text), flags=re.IGNORECASE)
+    text = re.sub(r"\s*\([^()]*\)$", "", text)
+    if not re.search(r"\s(?:and|&)\s", text):
+        return [text] if text else []
+    return [name for name in map(one_line, re.split(r",|\s(?:and|&)\s", text)) if name]
+
+
 def is_web_url(value):
     """True for an absolute http(s) address, the only kind of link an import may carry."""
     try:

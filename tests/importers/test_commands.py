@@ -180,7 +180,7 @@ def test_directories_are_walked_and_an_undetectable_file_is_a_failure_naming_it(
     data = json.loads(report.read_text())
     assert data["counts"]["created"] == 2 and data["files"] == 3
     assert [(f["file"], f["reason"]) for f in data["failures"]] == [
-        ("notes.csv", "unknown kind of file (.csv); expected .jsonl, .json, .xml or .txt")
+        ("notes.csv", "unknown kind of file (.csv); expected .jsonl, .json, .xml, .nitf or .txt")
     ]
     text = Article.objects.get(import_origin="text")
     assert text.import_id == "bridge-reopens.txt"

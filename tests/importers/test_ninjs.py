@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from articles.importers import ninjs
-from articles.importers.records import ArticleRecord, BylineRecord, FormatError, RecordError
+from articles.importers import ninjs, records
+from articles.importers.records import ArticleRecord, BylineRecord, FormatError, QuoteRecord, RecordError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ninjs"
 
@@ -176,10 +176,50 @@ def test_plain_text_body_lines_become_paragraphs_escaped():
     assert story.body_html == "<p>First &lt;line&gt;</p><p>Second &amp; last</p>"
 
 
-def test_nitf_only_body_is_reported_not_guessed():
-    [result] = read(item(bodies=[{"contentType": "application/nitf+xml", "value": "<nitf/>"}]))
+NITF_BODY = (
+    "<nitf><head><title>Not the headline</title></head><body><body.content><p>The council <org>met</org>.</p>"
+    '<p><q quote-source="Ana Ruiz">We agreed</q>, she said.</p></body.content></body></nitf>'
+)
 
-    assert result == RecordError("item.json", "the body is application/nitf+xml, which this importer cannot read yet")
+NITF_ITEMS = [
+    ("typed body", item(bodies=[{"contentType": "application/nitf+xml", "value": NITF_BODY}])),
+    ("untyped body", item(bodies=[{"role": "main", "value": NITF_BODY}])),
+    ("1.x body_xml", item(body_xml=NITF_BODY)),
+    ("1.x body_nitf", item(body_nitf=NITF_BODY)),
+    ("NITF preferred to plain text", item(body_text="Plain.", body_xml=NITF_BODY)),
+]
+
+
+@pytest.mark.parametrize(("label", "data"), NITF_ITEMS, ids=[row[0] for row in NITF_ITEMS])
+def test_nitf_body_is_read_with_its_quotes_and_the_rest_stays_the_items(label, data):
+    [story] = read(data)
+
+    assert story.body_html == "<p>The council met.</p><p>“We agreed”, she said.</p>"
+    assert story.quotes == [QuoteRecord(text="We agreed", speaker="Ana Ruiz")]
+    assert (story.external_id, story.headline) == ("urn:test:1", "A headline")
+
+
+def test_html_body_is_preferred_to_a_nitf_one():
+    [story] = read(item(body_html="<p>From HTML.</p>", body_xml=NITF_BODY))
+
+    assert (story.body_html, story.quotes) == ("<p>From HTML.</p>", [])
+
+
+HOSTILE_NITF_BODIES = [
+    ("entity expansion", '<!DOCTYPE nitf [<!ENTITY a "aaaa">]><nitf/>', "NITF body refused: it declares entities"),
+    ("external entity", '<!DOCTYPE nitf [<!ENTITY s SYSTEM "file:///etc/passwd">]><nitf>&s;</nitf>', "refused"),
+    ("not well-formed", "<nitf><body><body.content><p>Cut", "NITF body not well-formed XML ("),
+    ("over 5 MB", "<p>" + "x" * (5 * 1024 * 1024) + "</p>", "the limit is 5,242,880"),
+]
+
+
+@pytest.mark.parametrize(("label", "body", "reason"), HOSTILE_NITF_BODIES, ids=[row[0] for row in HOSTILE_NITF_BODIES])
+def test_hostile_nitf_body_is_a_record_error(label, body, reason):
+    [result] = read(item(bodies=[{"contentType": "application/nitf+xml", "value": body}]))
+
+    assert isinstance(result, RecordError) and result.location == "item.json"
+    assert reason in result.reason
+    assert "root:" not in result.reason
 
 
 def test_origin_defaults_to_ninjs_and_can_be_given():
@@ -204,7 +244,7 @@ BYLINES = [
 
 @pytest.mark.parametrize(("byline", "names"), BYLINES)
 def test_free_text_byline_is_split_conservatively(byline, names):
-    assert ninjs.split_byline(byline) == names
+    assert records.split_byline(byline) == names
 
 
 HOSTILE_ITEMS = [
@@ -212,6 +252,11 @@ HOSTILE_ITEMS = [
     ("headline of 1 MB", item(headline="A" * 1024 * 1024), "headline is 1,048,576 characters long"),
     ("body over 5 MB", item(body_html="<p>" + "x" * (5 * 1024 * 1024)), "the limit is 5,242,880"),
     ("embargo that is not a time", item(embargoed="soon"), "embargoed: not an ISO 8601 time"),
+    (
+        "body in a format not read",
+        item(bodies=[{"contentType": "application/pdf", "value": "%PDF-1.7"}]),
+        "the body is application/pdf, which this importer cannot read yet",
+    ),
     ("headline that is not text", item(headline=None, headline_main=None, title=42), "title: expected a string"),
 ]
 

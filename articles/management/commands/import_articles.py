@@ -41,7 +41,7 @@ SKIPPED_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".avif"}
 
 
 class Command(BaseCommand):
-    help = "Import stories from jsonl, text, ninjs or WordPress (WXR) files; safe to run again."
+    help = "Import stories from jsonl, text, ninjs, WordPress (WXR) or NITF files; safe to run again."
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="Files or directories to import.")
