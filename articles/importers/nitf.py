@@ -29,7 +29,7 @@ Each document becomes an ``ArticleRecord``:
   ``<cite>``, ``q`` → its words in quotation marks, ``em``/``strong`` and http(s) links
   kept, other inline markup (``person``, ``org``, ``location``...) as its text, loose
   text as paragraphs; ``block``s give what they hold. ``media`` and ``note``s (advisories
-  to editors) are left out;
+  to editors) are left out; ``body.end`` taglines close the body in italics;
 * each ``media`` of type image is an ``ImageRecord`` (the first is the lead): the
   ``media-reference`` source is the ``url`` when it is an http(s) address and the ``file``
   when it is a path (relative to the input; the loader refuses one that leads out of the
@@ -191,8 +191,9 @@ def body_from_nitf(markup):
         raise InvalidRecord(f"NITF body {problem}") from None
     if damage:
         raise InvalidRecord(f"NITF body not well-formed XML ({damage})")
-    contents = root.findall("body/body.content") if root.tag == "nitf" else [root]
-    return _body(contents)
+    if root.tag == "nitf":
+        return _body(root.findall("body/body.content"), root.findall("body/body.end/tagline"))
+    return _body([root])
 
 
 def _tree(data):
@@ -250,7 +251,7 @@ def _article(document, *, origin, location, path_key=""):
     if docdata is None:
         docdata = etree.Element("docdata")  # nothing said: no status, times, tags or version
     contents = document.findall("body/body.content")
-    body, quotes = _body(contents)
+    body, quotes = _body(contents, document.findall("body/body.end/tagline"))
     issued = _norm(docdata.find("date.issue"), "date.issue")
     status, restricted, embargo = _status(docdata, issued)
     return ArticleRecord(
@@ -405,10 +406,14 @@ def _area(reference):
         return 0
 
 
-def _body(contents):
-    """``(sanitised body HTML, quotes)`` from the ``body.content`` elements."""
+def _body(contents, endings=()):
+    """
+    ``(sanitised body HTML, quotes)`` from the ``body.content`` elements, then the ``body.end``
+    taglines ("Priya Nair contributed reporting."), which close a story in italics.
+    """
     quotes = []
     markup = "".join(_blocks(content, quotes) for content in contents)
+    markup += "".join(_wrapped("p", _wrapped("em", _tidy(_inline(line, quotes)))) for line in endings)
     return clean_body(markup), quotes
 
 

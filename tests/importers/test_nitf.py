@@ -115,6 +115,7 @@ def test_full_story_body_is_converted_to_html():
         "<blockquote><p>We waited years for this.</p><cite>Commuter Lena Berg</cite></blockquote>"
         '<p>Details: <a href="https://ferry.example/timetable" rel="noopener noreferrer">the timetable</a>.</p>'
         '<table><tbody><tr><th colspan="2">Crossings</th></tr><tr><td>Island</td><td>10 min</td></tr></tbody></table>'
+        "<p><em>Priya Nair contributed.</em></p>"
     )
 
 
