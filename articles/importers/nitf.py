@@ -17,8 +17,10 @@ Each document becomes an ``ArticleRecord``:
   ``<meta name="section">``) is the section; subject codes are not read;
 * ``docdata/@management-status``: usable → published; embargoed → published with its
   embargo; withheld → draft and restricted; canceled → withdrawn; absent → None (the
-  loader decides). An embargoed document without a release time is a draft: nobody can
-  say when it may go out;
+  loader decides). A canceled document that names the one it cancels
+  (``@management-doc-idref``, a kill notice with an id of its own) withdraws that story;
+  any other document naming an earlier one is a story of its own. An embargoed document
+  without a release time is a draft: nobody can say when it may go out;
 * times are the compact ISO 8601 ``norm`` attributes (``20020225T143000-0500``, or a date
   alone), in UTC when they carry no offset. ``date.issue`` is when the story last changed
   and, unless ``dateline/story.date`` says otherwise, when it was published;
@@ -254,9 +256,10 @@ def _article(document, *, origin, location, path_key=""):
     body, quotes = _body(contents, document.findall("body/body.end/tagline"))
     issued = _norm(docdata.find("date.issue"), "date.issue")
     status, restricted, embargo = _status(docdata, issued)
+    killed = (docdata.get("management-doc-idref") or "").strip() if status == "withdrawn" else ""
     return ArticleRecord(
         origin=origin or (_origin(doc_id) if external_id else "nitf-file"),
-        external_id=external_id or path_key,
+        external_id=killed or external_id or path_key,
         headline=headline,
         standfirst=_standfirst(document),
         body_html=body,

@@ -190,6 +190,14 @@ MANAGEMENT = [
 ]
 
 
+def test_a_kill_notice_naming_the_document_it_cancels_withdraws_that_story():
+    kill = one(document(doc_id="cw-kill-7", docdata='management-status="canceled" management-doc-idref="cw-ferry"'))
+    update = one(document(doc_id="cw-ferry-2", docdata='management-status="usable" management-doc-idref="cw-ferry"'))
+
+    assert (kill.external_id, kill.status) == ("cw-ferry", "withdrawn")
+    assert (update.external_id, update.status) == ("cw-ferry-2", "published")  # a story of its own
+
+
 @pytest.mark.parametrize(("docdata", "status", "restricted"), MANAGEMENT)
 def test_management_status_maps_to_status_and_restriction(docdata, status, restricted):
     dates = '<date.issue norm="20240506T070000Z"/><date.release norm="20240507T070000Z"/>'
@@ -511,3 +519,25 @@ def test_command_refuses_a_picture_path_leading_out_of_the_images_folder(tmp_pat
     assert error is not None and error.returncode == 1
     assert "images[0].file '../../etc/passwd' is outside the images folder" in stderr
     assert not Article.objects.exists()
+
+
+@pytest.mark.django_db
+def test_command_withdraws_the_story_a_kill_notice_cancels(tmp_path):
+    write_jpeg(tmp_path / "photos" / "ferry.jpg")
+    (tmp_path / "ferry.xml").write_text(STORY, encoding="utf-8")
+    run(tmp_path / "ferry.xml", "--status", "published")
+    kill = document(
+        doc_id="cw-kill-1",
+        docdata='management-status="canceled" management-doc-idref="cw-20240506-ferry"',
+        headline="KILL: Ferry timetable changes on Monday",
+        content="<p>Editors: the story has been withdrawn. Do not use.</p>",
+    ).replace("<doc-id ", '<doc-id regsrc="Coastal Wire" ', 1)
+    (tmp_path / "kill.xml").write_text(kill, encoding="utf-8")
+
+    stdout, stderr, error = run(tmp_path / "kill.xml")
+
+    assert error is None, stderr
+    assert "0 created, 1 updated" in stdout
+    article = Article.objects.get()
+    assert article.status == Article.Status.WITHDRAWN
+    assert not Article.objects.live().exists()
