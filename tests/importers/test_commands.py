@@ -30,6 +30,7 @@ from articles.models import (
     Source,
 )
 from tests.builders import make_rich_article
+from tests.importers.hostile_xml import entity_bomb, external_entity
 from tests.importers.test_loader import png_declaring, write_jpeg
 
 pytestmark = pytest.mark.django_db
@@ -281,17 +282,11 @@ def test_killed_run_is_completed_by_running_again_with_more_stories(tmp_path, se
 
 # Hostile input: a clear error and nothing else.
 
-BILLION_LAUGHS = b"""<?xml version="1.0"?>
-<!DOCTYPE rss [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
-<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
-<rss version="2.0" xmlns:wp="http://wordpress.org/export/1.2/"><channel><item><title>&lol3;</title>
+POST = b"""<rss version="2.0" xmlns:wp="http://wordpress.org/export/1.2/"><channel><item><title>%s</title>
 <wp:post_id>1</wp:post_id><wp:post_type>post</wp:post_type></item></channel></rss>
 """
-XXE = b"""<?xml version="1.0"?>
-<!DOCTYPE rss [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
-<rss version="2.0" xmlns:wp="http://wordpress.org/export/1.2/"><channel><item><title>&secret;</title>
-<wp:post_id>1</wp:post_id><wp:post_type>post</wp:post_type></item></channel></rss>
-"""
+BILLION_LAUGHS = entity_bomb(b"rss", POST % b"&lol3;", levels=3)
+XXE = external_entity(b"rss", POST % b"&secret;")
 
 
 def _image_line(path):

@@ -6,6 +6,7 @@ import pytest
 from articles.importers import nitf
 from articles.importers.records import BylineRecord, FormatError, ImageRecord, QuoteRecord, RecordError
 from articles.models import Article
+from tests.importers.hostile_xml import entity_bomb, external_entity
 from tests.importers.test_commands import run
 from tests.importers.test_loader import write_jpeg
 
@@ -369,30 +370,11 @@ def test_picture_source_is_a_file_or_a_web_address_and_nothing_else(label, sourc
     assert (image.file, image.url, image.caption, image.lead) == (file, url, "C", True)
 
 
-BILLION_LAUGHS = b"""<?xml version="1.0"?>
-<!DOCTYPE nitf [
- <!ENTITY lol "lol">
- <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
- <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
- <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
- <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
- <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
- <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
- <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
- <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
- <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
-]>
-<nitf><head><docdata><doc-id id-string="x"/></docdata></head>
-<body><body.head><hedline><hl1>&lol9;</hl1></hedline></body.head></body></nitf>"""
-
-XXE = b"""<?xml version="1.0"?>
-<!DOCTYPE nitf SYSTEM "nitf.dtd" [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
-<nitf><head><docdata><doc-id id-string="x"/></docdata></head>
-<body><body.head><hedline><hl1>Leak: &secret;</hl1></hedline></body.head></body></nitf>"""
-
-PARAMETER_XXE = XXE.replace(
-    b'[<!ENTITY secret SYSTEM "file:///etc/passwd">]', b'[<!ENTITY % d SYSTEM "file:///etc/passwd"> %d;]'
-)
+HEADLINE = b"""<nitf><head><docdata><doc-id id-string="x"/></docdata></head>
+<body><body.head><hedline><hl1>%s</hl1></hedline></body.head></body></nitf>"""
+BILLION_LAUGHS = entity_bomb(b"nitf", HEADLINE % b"&lol9;")
+XXE = external_entity(b"nitf", HEADLINE % b"Leak: &secret;", system=b' SYSTEM "nitf.dtd"')
+PARAMETER_XXE = external_entity(b"nitf", HEADLINE % b"Leak", system=b' SYSTEM "nitf.dtd"', parameter=True)
 
 HOSTILE_FILES = [
     ("billion laughs", BILLION_LAUGHS, "refused: it declares entities in its DOCTYPE"),

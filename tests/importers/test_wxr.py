@@ -6,6 +6,7 @@ import pytest
 
 from articles.importers import wxr
 from articles.importers.records import FormatError, ImageRecord, QuoteRecord, RecordError
+from tests.importers.hostile_xml import entity_bomb, external_entity
 
 FIXTURES = Path(__file__).parent / "fixtures" / "wxr"
 
@@ -304,28 +305,11 @@ def test_unknown_shortcodes_are_dropped_keeping_their_content(label, content, te
     assert wxr._drop_shortcodes(content) == text
 
 
-BILLION_LAUGHS = b"""<?xml version="1.0"?>
-<!DOCTYPE rss [
- <!ENTITY lol "lol">
- <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
- <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
- <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
- <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
- <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
- <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
- <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
- <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
- <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
-]>
-<rss xmlns:wp="http://wordpress.org/export/1.2/"><channel>
-<item><title>&lol9;</title><wp:post_id>1</wp:post_id><wp:post_type>post</wp:post_type></item>
+ITEM = b"""<rss xmlns:wp="http://wordpress.org/export/1.2/"><channel>
+<item><title>%s</title><wp:post_id>1</wp:post_id><wp:post_type>post</wp:post_type></item>
 </channel></rss>"""
-
-XXE = b"""<?xml version="1.0"?>
-<!DOCTYPE rss [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
-<rss xmlns:wp="http://wordpress.org/export/1.2/"><channel>
-<item><title>Leak: &secret;</title><wp:post_id>1</wp:post_id><wp:post_type>post</wp:post_type></item>
-</channel></rss>"""
+BILLION_LAUGHS = entity_bomb(b"rss", ITEM % b"&lol9;")
+XXE = external_entity(b"rss", ITEM % b"Leak: &secret;")
 
 HOSTILE_FILES = [
     ("billion laughs", BILLION_LAUGHS, "declares a DTD"),
