@@ -47,8 +47,9 @@ only the NITF DTD would define, are turned into character references first; the 
 itself is never loaded, no entity is expanded and nothing is fetched. A document that
 declares entities of its own in its DOCTYPE is refused: NITF never needs them, and
 entity-expansion and external-entity attacks rely on them. A file that is not
-well-formed is read in lxml's recover mode, as WordPress exports are: a ``RecordError``
-says so, then whatever could be recovered follows.
+well-formed (cut short, or not in the encoding it declares) is refused whole: unlike a
+WordPress export of thousands of posts, whose readable ones are recovered, it is a story
+or a few, which an agency sends again, and a damaged one may have lost its end.
 
 ``body_from_nitf`` reads a NITF body carried by another format (a ninjs item).
 """
@@ -149,8 +150,8 @@ def parse(stream, *, name, origin=None):
     Yield an ``ArticleRecord`` per NITF document in ``stream`` (binary) and a ``RecordError`` per bad one.
 
     ``origin`` defaults to "nitf:" + the document's registering source, else "nitf".
-    Raises ``FormatError`` when the file is too big, not XML, declares entities or holds
-    no ``<nitf>`` document.
+    Raises ``FormatError`` when the file is too big, not well-formed XML, declares entities
+    or holds no ``<nitf>`` document.
     """
     data = stream.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
@@ -159,13 +160,11 @@ def parse(stream, *, name, origin=None):
         root, damage = _tree(data)
     except _Unreadable as problem:
         raise FormatError(name, str(problem)) from None
+    if damage:
+        raise FormatError(name, f"not well-formed XML ({damage}); a story cut short is not imported")
     documents = [root] if root.tag == "nitf" else root.findall(".//nitf")
     if not documents:
         raise FormatError(name, f"not NITF: the root element is <{root.tag}>, and there is no <nitf> in it")
-    if damage:
-        yield RecordError(
-            name, f"not well-formed XML ({damage}); what could be recovered from it follows and may be incomplete"
-        )
     alone = len(documents) == 1
     for number, document in enumerate(documents, 1):
         location = name if alone else f"{name}: document {number}"

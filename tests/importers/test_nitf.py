@@ -343,14 +343,14 @@ def test_missing_headline_is_a_record_error():
     assert error == RecordError("story.xml", "missing headline (<hl1> in body.head/hedline, or the <title> in head)")
 
 
-def test_malformed_file_is_recovered_after_an_error_saying_so():
-    error, story = read(document(content="<p>Kept.</p><p>Cut off"))
-
-    assert error.location == "story.xml"
-    assert error.reason.startswith("not well-formed XML (")
-    assert "recovered" in error.reason
-    assert story.external_id == "story-1"
-    assert story.body_html.startswith("<p>Kept.</p>")
+@pytest.mark.parametrize(
+    "data",
+    [document(content="<p>Kept.</p><p>Cut off").encode(), document(headline="Caf\xe9").encode("latin-1")],
+    ids=["cut short", "Latin-1 without a declaration"],
+)
+def test_a_file_that_is_not_well_formed_is_refused_whole(data):
+    with pytest.raises(FormatError, match=r"^story.xml: not well-formed XML \(.+\); a story cut short is not"):
+        read(data)
 
 
 PICTURES = [
