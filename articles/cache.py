@@ -54,11 +54,13 @@ def changed_at():
     return max(cache.get(CHANGED_AT_KEY) or time.time(), changes.st_mtime if changes else 0)
 
 
-def sections():
-    """Every section, in menu order, cached until the next change (the menu and the front page share it)."""
+def menu_sections():
+    """The sections in the menu, in its order, cached until the next change (the menu and the front page share it)."""
     from .models import Section
 
-    return cache.get_or_set(f"articles:sections:{generation()}", lambda: list(Section.objects.all()), 3600)
+    return cache.get_or_set(
+        f"articles:sections:{generation()}", lambda: list(Section.objects.filter(in_navigation=True)), 3600
+    )
 
 
 def invalidate_now():

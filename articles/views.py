@@ -20,7 +20,7 @@ from django.views.generic import ListView
 from taggit.models import Tag
 
 from . import fragments, search
-from .cache import public_page, sections
+from .cache import menu_sections, public_page
 from .fragments import Card
 from .models import Article, Author, Correction, Section, ShareLink, SlugRedirect
 from .models.articles import detail_lookups
@@ -113,7 +113,7 @@ class HomeView(LiveArticleListView):
         Which stories lead each section is worked out once per change and kept;
         every request still checks they are live.
         """
-        in_menu = sections()
+        in_menu = menu_sections()
 
         def newest():
             stories = Article.objects.live().top_per_section(in_menu, self.stories_per_section).latest_first()

@@ -193,7 +193,7 @@ def test_renaming_a_section_in_the_admin_refreshes_cached_pages(client, django_c
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(
             reverse("admin:articles_section_change", args=[section.pk]),
-            {"name": "Renamed Desk", "slug": section.slug, "description": "", "position": 0},
+            {"name": "Renamed Desk", "slug": section.slug, "description": "", "in_navigation": "on", "position": 0},
         )
 
     assert "Renamed Desk" in client.get("/").content.decode()

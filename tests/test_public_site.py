@@ -285,6 +285,22 @@ def test_home_shows_a_block_per_section_with_its_newest_stories(client):
     assert "Sport draft" not in response.text
 
 
+def test_a_section_out_of_the_menu_has_no_menu_item_or_front_block_but_stays_public(client):
+    now = timezone.now()
+    politics = make_section(name="Politics", slug="politics", position=1)
+    archive = make_section(name="Old Blog Category", slug="old-blog-category", in_navigation=False)
+    make_article(section=politics, headline="Council votes", published_at=now - HOUR)
+    story = make_article(section=archive, headline="From the archive", published_at=now - 2 * HOUR)
+
+    home = client.get("/")
+
+    assert headlines(home, ".sections-nav li") == ["Home", "Politics"]
+    assert headlines(home, ".section-front h2") == ["Politics"]
+    assert "From the archive" in home.text  # among the latest, as every live story is
+    assert client.get(archive.get_absolute_url()).status_code == 200
+    assert "Old Blog Category" in client.get(story.get_absolute_url()).text
+
+
 def test_related_stories_share_tags_first_then_the_section(client):
     section = make_section()
     article = make_article(section=section)

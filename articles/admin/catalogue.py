@@ -57,8 +57,9 @@ def sees_confidential_sources(user):
 
 @admin.register(Section)
 class SectionAdmin(InvalidatesPublicPages, admin.ModelAdmin):
-    list_display = ["name", "slug", "position", "story_count"]
-    list_editable = ["position"]
+    list_display = ["name", "slug", "in_navigation", "position", "story_count"]
+    list_editable = ["in_navigation", "position"]
+    list_filter = ["in_navigation"]
     search_fields = ["name", "description"]
     ordering = ["position", "name"]
     prepopulated_fields = {"slug": ["name"]}

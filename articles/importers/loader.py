@@ -1540,7 +1540,9 @@ class _BatchNames:
         missing = {}
         for name in sorted(names):
             if name.casefold() not in by_name and slugs[name] not in by_slug:
-                missing.setdefault(slugs[name], Section(name=name, slug=slugs[name]))
+                # Out of the menu until the desk puts it there: an archive's fifty categories
+                # must not become fifty menu items.
+                missing.setdefault(slugs[name], Section(name=name, slug=slugs[name], in_navigation=False))
         for section in Section.objects.bulk_create(missing.values()):
             by_slug[section.slug] = section
         return {name.casefold(): by_name.get(name.casefold()) or by_slug[slugs[name]] for name in names}

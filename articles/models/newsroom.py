@@ -20,6 +20,12 @@ class Section(models.Model):
         default=0,
         help_text="Order in the site's navigation; lower numbers come first.",
     )
+    in_navigation = models.BooleanField(
+        "in the menu",
+        default=True,
+        help_text="Listed in the site's menu, with a block of its latest stories on the front page. "
+        "Its page and its stories are public either way.",
+    )
 
     class Meta:
         ordering = ["position", "name"]

@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from .. import fragments
-from ..cache import sections
+from ..cache import menu_sections
 from ..context_processors import site_urls
 from ..models import Section
 from ..sanitize import clean_html
@@ -84,7 +84,7 @@ def section_nav(context):
         f"section-nav:{current}",
         lambda: render_to_string(
             "articles/_section_nav.html",
-            {"nav_sections": sections(), "current": current, "home_url": site_urls()["home"]},
+            {"nav_sections": menu_sections(), "current": current, "home_url": site_urls()["home"]},
         ),
     )
     return mark_safe(html)

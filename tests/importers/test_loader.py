@@ -557,6 +557,15 @@ def test_each_story_of_a_batch_is_published_at_its_own_time_with_its_own_comment
     assert Article.objects.live().count() == 3
 
 
+def test_a_section_an_import_creates_waits_out_of_the_menu_and_one_the_desk_keeps_stays_in_it(images):
+    Section.objects.create(name="City", slug="city", position=1)
+
+    load([story(1), story(2, section="Old Blog Category")], images_root=images)
+
+    assert dict(Section.objects.values_list("name", "in_navigation")) == {"City": True, "Old Blog Category": False}
+    assert Article.objects.live().count() == 2  # its stories are public all the same
+
+
 def test_defaults_fill_in_section_and_author(images):
     report = load(
         [story(section="", bylines=[])], images_root=images, defaults=LoadDefaults(section="News", author="Desk")
