@@ -59,7 +59,6 @@ def sees_confidential_sources(user):
 class SectionAdmin(InvalidatesPublicPages, admin.ModelAdmin):
     list_display = ["name", "slug", "in_navigation", "position", "story_count"]
     list_editable = ["in_navigation", "position"]
-    list_filter = ["in_navigation"]
     search_fields = ["name", "description"]
     ordering = ["position", "name"]
     prepopulated_fields = {"slug": ["name"]}
