@@ -8,18 +8,17 @@ no queries. Nothing here touches quotes or sources: a confidential source's
 identity has no way into this output.
 """
 
-import html
 import json
 
 from django.conf import settings
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import get_language, to_locale
 
+from .importers.records import html_to_text
 from .models import Byline, Correction
 
 # The publisher's logo for NewsArticle: a PNG (Google accepts no SVG logos),
@@ -63,8 +62,11 @@ def language_tag():
 
 
 def summary(article):
-    """The standfirst, or the opening of the body when there is none, in at most 40 words."""
-    text = article.standfirst.strip() or html.unescape(strip_tags(article.body)).strip()
+    """
+    The standfirst, or the opening of the body when there is none, in at most 40 words: its
+    text on one line, a space where one paragraph ends and the next begins.
+    """
+    text = article.standfirst.strip() or html_to_text(article.body)
     return Truncator(text).words(SUMMARY_WORDS)
 
 

@@ -194,8 +194,8 @@ def test_story_without_standfirst_is_described_by_its_opening_words(client):
 
     html = head(client.get(article.get_absolute_url()).text)
 
-    assert meta(html, "description") == ["The ferry &amp; the bridge both closed.More."]
-    assert of_type(html, "NewsArticle")["description"] == "The ferry & the bridge both closed.More."
+    assert meta(html, "description") == ["The ferry &amp; the bridge both closed. More."]
+    assert of_type(html, "NewsArticle")["description"] == "The ferry & the bridge both closed. More."
 
 
 def test_confidential_source_appears_nowhere_in_meta_or_structured_data(client):
