@@ -142,7 +142,7 @@ ENTITIES_REFUSED = "refused: it declares entities in its DOCTYPE, which NITF nev
 
 
 class _Unreadable(Exception):
-    """The XML cannot be read: nothing recoverable in it, or it declares entities (``ENTITIES_REFUSED``)."""
+    """The XML cannot be read: not XML, not well-formed, or it declares entities (``ENTITIES_REFUSED``)."""
 
 
 def parse(stream, *, name, origin=None):
@@ -157,11 +157,9 @@ def parse(stream, *, name, origin=None):
     if len(data) > MAX_FILE_BYTES:
         raise FormatError(name, f"larger than {MAX_FILE_BYTES:,} bytes, too big for a NITF file")
     try:
-        root, damage = _tree(data)
+        root = _tree(data)
     except _Unreadable as problem:
         raise FormatError(name, str(problem)) from None
-    if damage:
-        raise FormatError(name, f"not well-formed XML ({damage}); a story cut short is not imported")
     documents = [root] if root.tag == "nitf" else root.findall(".//nitf")
     if not documents:
         raise FormatError(name, f"not NITF: the root element is <{root.tag}>, and there is no <nitf> in it")
@@ -187,11 +185,9 @@ def body_from_nitf(markup):
     if not WHOLE_DOCUMENT.match(markup):
         markup = f"<body.content>{markup}</body.content>"
     try:
-        root, damage = _tree(markup.encode())
+        root = _tree(markup.encode())
     except _Unreadable as problem:
         raise InvalidRecord(f"NITF body {problem}") from None
-    if damage:
-        raise InvalidRecord(f"NITF body not well-formed XML ({damage})")
     if root.tag == "nitf":
         return _body(root.findall("body/body.content"), root.findall("body/body.end/tagline"))
     return _body([root])
@@ -199,10 +195,9 @@ def body_from_nitf(markup):
 
 def _tree(data):
     """
-    ``(root, damage)`` for XML bytes: parsed strictly, else in recover mode with ``damage``
-    saying what is wrong. Tags lose their namespace (NITF 3.3 and later may have one).
-
-    ``_Unreadable`` when not even recover mode finds an element, or the DOCTYPE declares entities.
+    The root element of XML bytes, its tags without their namespace (NITF 3.3 and later may
+    have one). ``_Unreadable`` when it is not XML, declares entities or is not well-formed:
+    a damaged file is read in recover mode only to say which of these it is.
     """
     data = ENTITY_REFERENCE.sub(_character_reference, data)
     damage = ""
@@ -219,10 +214,12 @@ def _tree(data):
     declarations = root.getroottree().docinfo.internalDTD
     if declarations is not None and any(True for _ in declarations.iterentities()):
         raise _Unreadable(ENTITIES_REFUSED)
+    if damage:
+        raise _Unreadable(f"not well-formed XML ({damage}); a story cut short is not imported")
     for element in root.iter(etree.Element):
         if element.tag.startswith("{"):
             element.tag = element.tag.rpartition("}")[2]
-    return root, damage
+    return root
 
 
 def _character_reference(match):
