@@ -61,6 +61,8 @@ from html.entities import html5
 from lxml import etree
 
 from .records import (
+    DASHES,
+    QUOTE_MARKS,
     ArticleRecord,
     BylineRecord,
     FormatError,
@@ -77,7 +79,6 @@ from .records import (
     parse_timestamp,
     split_byline,
 )
-from .wxr import DASHES, QUOTE_MARKS
 
 # A NITF file holds one story (a few under a wrapper), and a story's body is at most 5 MB.
 MAX_FILE_BYTES = 16 * 1024 * 1024

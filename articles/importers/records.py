@@ -34,6 +34,10 @@ STATUSES = ("draft", "published", "withdrawn")
 
 Status = Literal["draft", "published", "withdrawn"] | None
 
+# What surrounds a quote's words in a blockquote (its marks) and leads or trails its
+# attribution ("— Ana Ruiz"), stripped when the words and the speaker become a quote.
+QUOTE_MARKS = "\"'“”‘’„«»‹› "
+DASHES = "—–―-~ ,"
 # Bidi embedding/override (U+202A–U+202E) and isolate (U+2066–U+2069) controls can make a
 # headline read differently from what it says; C0 controls have no place in a one-line field.
 _INVISIBLE = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])

@@ -44,6 +44,8 @@ import lxml.html
 from lxml import etree
 
 from .records import (
+    DASHES,
+    QUOTE_MARKS,
     ArticleRecord,
     BylineRecord,
     FormatError,
@@ -105,8 +107,6 @@ PRE = re.compile(r"<pre\b.*?</pre\s*>", re.S | re.I)
 PRE_PLACEHOLDER = re.compile(r"\x00(\d+)\x00")  # NUL cannot occur in XML text, so it cannot clash
 BLANK_LINE = re.compile(r"\n\s*\n")
 LINE_BREAK = re.compile(r"<br\s*/?>\s*\n|\s*\n\s*", re.I)
-QUOTE_MARKS = "\"'“”‘’„«»‹› "
-DASHES = "—–―-~ ,"
 
 BLOCK_COMMENT = re.compile(r"<!-- /?wp:.*?-->")
 BLANK_LINES_BETWEEN_TAGS = re.compile(r">\n(?:[ \t]*\n)+<")
